@@ -1,0 +1,84 @@
+"""Course registration and attendance for Yeongdeungpo-gu's digital-literacy programme."""
+
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from training.config import load_config
+from training.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _asset_folder(name: str) -> str:
+    """templates/ and static/ sit beside the package in a checkout, inside it when installed."""
+    installed = Path(__file__).resolve().parent / name
+    return str(installed if installed.is_dir() else PROJECT_ROOT / name)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, errors and commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=_asset_folder("templates"),
+        static_folder=_asset_folder("static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    load_config(app, config)
+
+    from training import models  # noqa: F401  (every table registered before use)
+    from training.database import configure_engine
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Seoul")
+    _init_login(app)
+
+    from training.accounts import bp as accounts_bp
+    from training.api import bp as api_bp
+    from training.catalog import bp as catalog_bp
+    from training.desk import bp as desk_bp
+    from training.enrollment import bp as enrollment_bp
+
+    for blueprint in (catalog_bp, accounts_bp, enrollment_bp, desk_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)
+
+    from training.errors import register_error_handlers
+    from training.web import register_web_helpers
+
+    register_error_handlers(app)
+    register_web_helpers(app)
+
+    from training.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def select_locale() -> str:
+    """Korean unless the person chose English (kept in a cookie)."""
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    if chosen in ("ko", "en"):
+        g.chosen_locale = chosen
+        return chosen
+    return "ko"
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
+    from training.accounts.services import load_session_user
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = lazy_gettext("로그인이 필요합니다.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_session_user)

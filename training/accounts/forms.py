@@ -1,0 +1,75 @@
+"""Sign-up and log-in forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange
+
+from training.accounts.models import DONGS, OUTSIDE_DISTRICT
+
+
+def dong_choices():
+    return [("", _l("선택해 주세요"))] + [(d, d) for d in DONGS] + [
+        (OUTSIDE_DISTRICT, _l("영등포구 외 지역"))
+    ]
+
+
+class PersonFieldsMixin:
+    name = StringField(
+        _l("이름"),
+        validators=[InputRequired(_l("이름을 적어 주세요.")), Length(2, 40, _l("이름을 2자 이상 40자 이하로 적어 주세요."))],
+    )
+    phone = StringField(
+        _l("휴대전화 번호"),
+        validators=[InputRequired(_l("휴대전화 번호를 적어 주세요."))],
+        description=_l("예: 010-1234-5678"),
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+    birth_year = IntegerField(
+        _l("태어난 해"),
+        validators=[
+            InputRequired(_l("태어난 해를 네 자리 숫자로 적어 주세요.")),
+            NumberRange(1900, 2100, _l("태어난 해를 네 자리 숫자로 적어 주세요.")),
+        ],
+        description=_l("예: 1956"),
+        render_kw={"inputmode": "numeric"},
+    )
+    dong = SelectField(
+        _l("사는 동"),
+        choices=dong_choices,
+        validators=[InputRequired(_l("사는 동을 목록에서 골라 주세요."))],
+    )
+
+
+class SignupForm(PersonFieldsMixin, FlaskForm):
+    password = PasswordField(
+        _l("비밀번호"),
+        validators=[InputRequired(_l("비밀번호를 적어 주세요."))],
+        description=_l("8자 이상"),
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_again = PasswordField(
+        _l("비밀번호 확인"),
+        validators=[
+            InputRequired(_l("비밀번호를 한 번 더 적어 주세요.")),
+            EqualTo("password", _l("두 비밀번호가 같지 않습니다.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    consent = BooleanField(
+        _l("위 내용을 읽었으며 개인정보 수집·이용에 동의합니다. (필수)"),
+        validators=[InputRequired(_l("개인정보 수집·이용에 동의해야 가입할 수 있습니다."))],
+    )
+
+
+class LoginForm(FlaskForm):
+    phone = StringField(
+        _l("휴대전화 번호"),
+        validators=[InputRequired(_l("휴대전화 번호를 적어 주세요."))],
+        render_kw={"inputmode": "tel", "autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("비밀번호"),
+        validators=[InputRequired(_l("비밀번호를 적어 주세요."))],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -1,0 +1,92 @@
+"""People: residents, staff, instructors and administrators."""
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from training.db_types import UTCDateTime, utcnow
+from training.extensions import db
+from training.models_base import enum_column_type
+
+DONGS = (
+    "영등포본동",
+    "영등포동",
+    "여의동",
+    "당산1동",
+    "당산2동",
+    "도림동",
+    "문래동",
+    "양평1동",
+    "양평2동",
+    "신길1동",
+    "신길3동",
+    "신길4동",
+    "신길5동",
+    "신길6동",
+    "신길7동",
+    "대림1동",
+    "대림2동",
+    "대림3동",
+)
+OUTSIDE_DISTRICT = "구외"
+
+
+class Role(enum.Enum):
+    RESIDENT = "resident"
+    STAFF = "staff"
+    INSTRUCTOR = "instructor"
+    ADMIN = "admin"
+
+
+class ConsentMethod(enum.Enum):
+    ONLINE = "online"
+    DESK = "desk"
+
+
+class Person(UserMixin, db.Model):
+    __tablename__ = "people"
+    __table_args__ = (
+        CheckConstraint("birth_year BETWEEN 1900 AND 2100", name="ck_people_birth_year"),
+        CheckConstraint("length(phone) BETWEEN 9 AND 11", name="ck_people_phone_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    birth_year: Mapped[int] = mapped_column(Integer)
+    dong: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(enum_column_type(Role, "role"), default=Role.RESIDENT)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Bumped to invalidate every API token and login session of the person.
+    auth_version: Mapped[int] = mapped_column(Integer, default=1)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    consent_version: Mapped[str] = mapped_column(String(20))
+    consent_method: Mapped[ConsentMethod] = mapped_column(
+        enum_column_type(ConsentMethod, "consent_method")
+    )
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.auth_version}"
+
+    @property
+    def is_staff(self) -> bool:
+        """Division staff who run the programme (administrators included)."""
+        return self.role in (Role.STAFF, Role.ADMIN)
+
+    @property
+    def is_district_resident(self) -> bool:
+        return self.dong in DONGS
+
+    @property
+    def can_log_in(self) -> bool:
+        return self.password_hash is not None and self.is_active
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id} {self.role.value}>"

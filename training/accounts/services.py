@@ -1,0 +1,200 @@
+"""Accounts: sign-up with consent, log-in, desk registration and API tokens."""
+
+import re
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from training import audit
+from training.accounts.models import DONGS, OUTSIDE_DISTRICT, ConsentMethod, Person, Role
+from training.db_types import to_seoul, utcnow
+from training.extensions import db
+
+PHONE_PATTERN = re.compile(r"^01[016789]\d{7,8}$")
+MIN_PASSWORD_LENGTH = 8
+TOKEN_SALT = "api-token"
+
+
+class AccountError(Exception):
+    """An account rule refused the request; the message is safe to show."""
+
+    def __init__(self, code: str, message: str, field: str | None = None, status: int = 400):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+def normalize_phone(raw: str) -> str:
+    """Digits of a Korean mobile number ("010-1234-5678" -> "01012345678")."""
+    digits = re.sub(r"[\s\-.]", "", raw or "")
+    if not PHONE_PATTERN.match(digits):
+        raise AccountError(
+            "invalid_phone", _("휴대전화 번호를 010-1234-5678 형식으로 적어 주세요."), "phone"
+        )
+    return digits
+
+
+def format_phone(digits: str) -> str:
+    """Show stored digits with hyphens."""
+    if len(digits) == 11:
+        return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+
+
+def mask_phone(digits: str) -> str:
+    """010-****-5678: enough to tell people apart, not enough to call them."""
+    return f"{digits[:3]}-****-{digits[-4:]}"
+
+
+def mask_name(name: str) -> str:
+    """홍*동: first and last character kept."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def validate_person_fields(name: str, birth_year, dong: str, now: datetime | None = None):
+    """Check the fields every person record needs; returns cleaned values."""
+    name = (name or "").strip()
+    if not 2 <= len(name) <= 40:
+        raise AccountError("invalid_name", _("이름을 2자 이상 40자 이하로 적어 주세요."), "name")
+    this_year = to_seoul(now or utcnow()).year
+    try:
+        birth_year = int(birth_year)
+    except (TypeError, ValueError):
+        raise AccountError(
+            "invalid_birth_year", _("태어난 해를 네 자리 숫자로 적어 주세요."), "birth_year"
+        ) from None
+    if not this_year - 120 <= birth_year <= this_year - 5:
+        raise AccountError(
+            "invalid_birth_year", _("태어난 해를 네 자리 숫자로 적어 주세요."), "birth_year"
+        )
+    if dong not in DONGS and dong != OUTSIDE_DISTRICT:
+        raise AccountError("invalid_dong", _("사는 동을 목록에서 골라 주세요."), "dong")
+    return name, birth_year, dong
+
+
+def validate_password(password: str) -> str:
+    if not password or len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            "weak_password",
+            _("비밀번호는 %(n)d자 이상이어야 합니다.", n=MIN_PASSWORD_LENGTH),
+            "password",
+        )
+    if len(password) > 128:
+        raise AccountError("weak_password", _("비밀번호가 너무 깁니다."), "password")
+    return password
+
+
+def find_by_phone(phone: str) -> Person | None:
+    return db.session.scalar(select(Person).where(Person.phone == phone))
+
+
+def create_person(
+    *,
+    name: str,
+    phone: str,
+    birth_year,
+    dong: str,
+    role: Role = Role.RESIDENT,
+    password: str | None = None,
+    consent: bool,
+    consent_method: ConsentMethod = ConsentMethod.ONLINE,
+    created_by: Person | None = None,
+) -> Person:
+    """Register a person after checking every field and the consent to collection."""
+    if not consent:
+        raise AccountError(
+            "consent_required", _("개인정보 수집·이용에 동의해야 가입할 수 있습니다."), "consent"
+        )
+    phone = normalize_phone(phone)
+    name, birth_year, dong = validate_person_fields(name, birth_year, dong)
+    if password is not None:
+        validate_password(password)
+    if find_by_phone(phone) is not None:
+        raise AccountError(
+            "phone_taken", _("이미 등록된 휴대전화 번호입니다."), "phone", status=409
+        )
+    person = Person(
+        name=name,
+        phone=phone,
+        birth_year=birth_year,
+        dong=dong,
+        role=role,
+        password_hash=generate_password_hash(password) if password else None,
+        consent_version=current_app.config["CONSENT_VERSION"],
+        consent_method=consent_method,
+        created_by_id=created_by.id if created_by else None,
+    )
+    try:
+        # A savepoint, so that a phone registered a moment ago by another request turns
+        # into a clear message instead of a failed transaction.
+        with db.session.begin_nested():
+            db.session.add(person)
+    except IntegrityError:
+        raise AccountError(
+            "phone_taken", _("이미 등록된 휴대전화 번호입니다."), "phone", status=409
+        ) from None
+    if created_by is not None:
+        audit.record(created_by, "person.create", person, role=role.value)
+    return person
+
+
+def authenticate(phone: str, password: str) -> Person:
+    """The person with this phone and password, or AccountError."""
+    refused = AccountError(
+        "invalid_credentials", _("휴대전화 번호 또는 비밀번호가 맞지 않습니다."), status=401
+    )
+    try:
+        phone = normalize_phone(phone)
+    except AccountError:
+        raise refused from None
+    person = find_by_phone(phone)
+    if person is None or not person.can_log_in:
+        raise refused
+    if not check_password_hash(person.password_hash, password or ""):
+        raise refused
+    person.last_login_at = utcnow()
+    return person
+
+
+def issue_token(person: Person) -> str:
+    """A signed API token naming the person and their current auth version."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+    return serializer.dumps({"id": person.id, "v": person.auth_version})
+
+
+def person_for_token(token: str) -> Person | None:
+    """The person a token was issued to, if it is genuine, unexpired and still current."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+    try:
+        data = serializer.loads(token, max_age=current_app.config["API_TOKEN_MAX_AGE"])
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict):
+        return None
+    person = db.session.get(Person, data.get("id")) if isinstance(data.get("id"), int) else None
+    if person is None or not person.is_active or person.auth_version != data.get("v"):
+        return None
+    return person
+
+
+def load_session_user(user_id: str) -> Person | None:
+    """Flask-Login's loader: the id carries the auth version so a reset logs everyone out."""
+    try:
+        person_id, version = (int(part) for part in user_id.split(":"))
+    except ValueError:
+        return None
+    person = db.session.get(Person, person_id)
+    if person is None or not person.is_active or person.auth_version != version:
+        return None
+    return person

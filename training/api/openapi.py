@@ -1,0 +1,366 @@
+"""The OpenAPI 3 description of /api/v1."""
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _error_responses(*statuses: int) -> dict:
+    descriptions = {
+        400: "Invalid input (code invalid_parameter, invalid_phone, weak_password, ...)",
+        401: "Missing or invalid bearer token, or wrong credentials",
+        403: "Not allowed (code forbidden, not_eligible)",
+        404: "Not found",
+        409: "Refused by an enrollment rule (registration_closed, already_enrolled, "
+        "already_completed, too_many_enrollments, schedule_conflict, not_cancellable, "
+        "phone_taken)",
+        429: "Too many requests",
+    }
+    return {
+        str(status): {
+            "description": descriptions[status],
+            "content": {"application/json": {"schema": ERROR}},
+        }
+        for status in statuses
+    }
+
+
+def _json(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def openapi_document() -> dict:
+    """The API's description, served at /api/v1/openapi.json."""
+    bearer = [{"bearerAuth": []}]
+    run_id = {"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Yeongdeungpo-gu smart education API",
+            "version": "1.0.0",
+            "description": "Course runs, enrollment and waiting lists. Times are ISO 8601 "
+            "with the Asia/Seoul offset. Errors are {\"error\": {\"code\", \"message\"}}.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        }
+                    },
+                },
+                "Token": {
+                    "type": "object",
+                    "required": ["token"],
+                    "properties": {"token": {"type": "string"}, "id": {"type": "integer"}},
+                },
+                "Session": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "starts_at": {"type": "string", "format": "date-time"},
+                        "ends_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "Run": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "course_id": {"type": "integer"},
+                        "course_title": {"type": "string"},
+                        "number": {"type": "integer", "description": "기수 (run number)"},
+                        "title": {"type": "string"},
+                        "audience": {"type": "string", "enum": ["resident", "staff"]},
+                        "delivery": {"type": "string", "enum": ["in_person", "online"]},
+                        "category": {"type": "string"},
+                        "level": {
+                            "type": "string",
+                            "enum": ["beginner", "intermediate", "advanced"],
+                        },
+                        "venue": {"type": "string", "nullable": True},
+                        "room": {"type": "string", "nullable": True},
+                        "instructor": {"type": "string", "nullable": True},
+                        "capacity": {"type": "integer"},
+                        "confirmed": {"type": "integer"},
+                        "waitlisted": {"type": "integer"},
+                        "applied": {"type": "integer"},
+                        "seats_left": {"type": "integer"},
+                        "selection": {"type": "string", "enum": ["first_come", "lottery"]},
+                        "registration_opens_at": {"type": "string", "format": "date-time"},
+                        "registration_closes_at": {"type": "string", "format": "date-time"},
+                        "starts_on": {"type": "string", "format": "date"},
+                        "ends_on": {"type": "string", "format": "date"},
+                        "sessions_count": {"type": "integer"},
+                        "hours": {"type": "number"},
+                        "min_age": {"type": "integer", "nullable": True},
+                        "max_age": {"type": "integer", "nullable": True},
+                        "lottery_drawn_at": {
+                            "type": "string",
+                            "format": "date-time",
+                            "nullable": True,
+                        },
+                    },
+                },
+                "RunDetail": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Run"},
+                        {
+                            "type": "object",
+                            "properties": {
+                                "sessions": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Session"},
+                                }
+                            },
+                        },
+                    ]
+                },
+                "Enrollment": {
+                    "type": "object",
+                    "required": ["id", "status", "waitlist_position"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "run_id": {"type": "integer"},
+                        "run_title": {"type": "string"},
+                        "person_id": {"type": "integer"},
+                        "status": {
+                            "type": "string",
+                            "enum": ["applied", "confirmed", "waitlisted", "cancelled"],
+                        },
+                        "waitlist_position": {"type": "integer", "nullable": True},
+                        "channel": {"type": "string", "enum": ["web", "desk", "api"]},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "confirmed_at": {
+                            "type": "string",
+                            "format": "date-time",
+                            "nullable": True,
+                        },
+                        "cancelled_at": {
+                            "type": "string",
+                            "format": "date-time",
+                            "nullable": True,
+                        },
+                    },
+                },
+            },
+        },
+        "paths": {
+            "/auth/signup": {
+                "post": {
+                    "summary": "Sign up as a resident (consent to data collection required)",
+                    "requestBody": {
+                        "required": True,
+                        **_json(
+                            {
+                                "type": "object",
+                                "required": [
+                                    "name",
+                                    "phone",
+                                    "password",
+                                    "birth_year",
+                                    "dong",
+                                    "consent",
+                                ],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "phone": {"type": "string", "example": "010-1234-5678"},
+                                    "password": {"type": "string", "minLength": 8},
+                                    "birth_year": {"type": "integer"},
+                                    "dong": {
+                                        "type": "string",
+                                        "description": "One of the district's 18 dongs, "
+                                        "or 구외 for elsewhere",
+                                    },
+                                    "consent": {"type": "boolean", "enum": [True]},
+                                },
+                            }
+                        ),
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Signed up",
+                            **_json({"$ref": "#/components/schemas/Token"}),
+                        },
+                        **_error_responses(400, 409, 429),
+                    },
+                }
+            },
+            "/auth/token": {
+                "post": {
+                    "summary": "Exchange phone and password for a bearer token",
+                    "requestBody": {
+                        "required": True,
+                        **_json(
+                            {
+                                "type": "object",
+                                "required": ["phone", "password"],
+                                "properties": {
+                                    "phone": {"type": "string"},
+                                    "password": {"type": "string"},
+                                },
+                            }
+                        ),
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "A token",
+                            **_json({"$ref": "#/components/schemas/Token"}),
+                        },
+                        **_error_responses(400, 401, 429),
+                    },
+                }
+            },
+            "/runs": {
+                "get": {
+                    "summary": "Course runs, every match unless limit is given",
+                    "parameters": [
+                        {
+                            "name": "open",
+                            "in": "query",
+                            "description": "1: only runs whose registration is open now",
+                            "schema": {"type": "string", "enum": ["0", "1"]},
+                        },
+                        {
+                            "name": "audience",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["resident", "staff"]},
+                        },
+                        {
+                            "name": "month",
+                            "in": "query",
+                            "description": "Runs with days in this month (YYYY-MM)",
+                            "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 10000},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Runs ordered by start date",
+                            **_json(
+                                {"type": "array", "items": {"$ref": "#/components/schemas/Run"}}
+                            ),
+                        },
+                        **_error_responses(400),
+                    },
+                }
+            },
+            "/runs/{run_id}": {
+                "get": {
+                    "summary": "One run with its sessions",
+                    "parameters": [run_id],
+                    "responses": {
+                        "200": {
+                            "description": "The run",
+                            **_json({"$ref": "#/components/schemas/RunDetail"}),
+                        },
+                        **_error_responses(404),
+                    },
+                }
+            },
+            "/runs/{run_id}/enrollments": {
+                "post": {
+                    "summary": "Enroll yourself (or, as staff, the person named by person_id)",
+                    "security": bearer,
+                    "parameters": [run_id],
+                    "requestBody": {
+                        "required": False,
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {"person_id": {"type": "integer"}},
+                            }
+                        ),
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Confirmed, waitlisted or applied (lottery)",
+                            **_json({"$ref": "#/components/schemas/Enrollment"}),
+                        },
+                        **_error_responses(400, 401, 403, 404, 409, 429),
+                    },
+                }
+            },
+            "/enrollments/{enrollment_id}": {
+                "delete": {
+                    "summary": "Cancel an enrollment (your own, or any as staff); the first "
+                    "waitlisted person is promoted at once",
+                    "security": bearer,
+                    "parameters": [
+                        {
+                            "name": "enrollment_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The cancelled enrollment",
+                            **_json({"$ref": "#/components/schemas/Enrollment"}),
+                        },
+                        **_error_responses(401, 404, 409),
+                    },
+                }
+            },
+            "/me/enrollments": {
+                "get": {
+                    "summary": "Your enrollments, newest runs first",
+                    "security": bearer,
+                    "responses": {
+                        "200": {
+                            "description": "Enrollments",
+                            **_json(
+                                {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Enrollment"},
+                                }
+                            ),
+                        },
+                        **_error_responses(401),
+                    },
+                }
+            },
+            "/me": {
+                "get": {
+                    "summary": "Who the token belongs to",
+                    "security": bearer,
+                    "responses": {
+                        "200": {
+                            "description": "The person",
+                            **_json(
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "id": {"type": "integer"},
+                                        "name": {"type": "string"},
+                                        "role": {"type": "string"},
+                                        "birth_year": {"type": "integer"},
+                                        "dong": {"type": "string"},
+                                    },
+                                }
+                            ),
+                        },
+                        **_error_responses(401),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OpenAPI 3 document"}},
+                }
+            },
+        },
+    }

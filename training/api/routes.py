@@ -1,0 +1,210 @@
+"""API handlers: parse the request, call one service, answer JSON."""
+
+import re
+from datetime import date
+
+from flask import current_app, jsonify, request
+
+from training.accounts.models import Person
+from training.accounts.services import AccountError, authenticate, create_person, issue_token
+from training.api import bp
+from training.api.auth import current_api_user, token_required
+from training.api.openapi import openapi_document
+from training.api.serializers import enrollment_json, run_json
+from training.catalog.models import Audience, CourseRun
+from training.catalog.services import RunFilters, get_run_listing, list_runs
+from training.enrollment.models import Channel, Enrollment
+from training.enrollment.services import (
+    EnrollmentError,
+    cancel_enrollment,
+    enroll_person,
+    enrollments_of,
+)
+from training.errors import api_error
+from training.extensions import db, limiter
+
+MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class BadParameter(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@bp.errorhandler(BadParameter)
+def bad_parameter(error: BadParameter):
+    return api_error("invalid_parameter", error.message, 400)
+
+
+@bp.errorhandler(AccountError)
+def account_error(error: AccountError):
+    db.session.rollback()
+    return api_error(error.code, error.message, error.status)
+
+
+@bp.errorhandler(EnrollmentError)
+def enrollment_error(error: EnrollmentError):
+    db.session.rollback()
+    return api_error(error.code, error.message, error.status)
+
+
+def json_body() -> dict:
+    """The request's JSON object, or BadParameter."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadParameter("The body must be a JSON object.")
+    return data
+
+
+def _string(data: dict, key: str, required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise BadParameter(f"'{key}' must be a string.")
+    return value
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.route("/auth/signup", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SIGNUP"])
+def signup():
+    data = json_body()
+    birth_year = data.get("birth_year")
+    if not isinstance(birth_year, int) or isinstance(birth_year, bool):
+        raise BadParameter("'birth_year' must be an integer.")
+    if data.get("consent") is not True:
+        return api_error(
+            "consent_required", "Consent to the collection of personal data is required.", 400
+        )
+    person = create_person(
+        name=_string(data, "name"),
+        phone=_string(data, "phone"),
+        birth_year=birth_year,
+        dong=_string(data, "dong"),
+        password=_string(data, "password"),
+        consent=True,
+    )
+    db.session.commit()
+    return jsonify({"token": issue_token(person), "id": person.id}), 201
+
+
+@bp.route("/auth/token", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
+def token():
+    data = json_body()
+    person = authenticate(_string(data, "phone"), _string(data, "password"))
+    db.session.commit()
+    return jsonify({"token": issue_token(person)})
+
+
+def _run_filters() -> tuple[RunFilters, int | None]:
+    args = request.args
+    filters = RunFilters()
+    open_flag = args.get("open")
+    if open_flag is not None:
+        if open_flag not in ("0", "1"):
+            raise BadParameter("'open' must be 0 or 1.")
+        filters.open_only = open_flag == "1"
+    audience = args.get("audience")
+    if audience is not None:
+        try:
+            filters.audience = Audience(audience)
+        except ValueError:
+            raise BadParameter("'audience' must be resident or staff.") from None
+    month = args.get("month")
+    if month is not None:
+        match = MONTH_PATTERN.match(month)
+        if not match:
+            raise BadParameter("'month' must look like 2026-03.")
+        filters.month = date(int(match.group(1)), int(match.group(2)), 1)
+    limit = args.get("limit")
+    if limit is not None:
+        if not limit.isdigit() or not 1 <= int(limit) <= 10_000:
+            raise BadParameter("'limit' must be a whole number from 1 to 10000.")
+        limit = int(limit)
+    return filters, limit
+
+
+@bp.route("/runs")
+def runs():
+    filters, limit = _run_filters()
+    listings = list_runs(filters)
+    if limit is not None:
+        listings = listings[:limit]
+    return jsonify([run_json(listing) for listing in listings])
+
+
+@bp.route("/runs/<int:run_id>")
+def run(run_id: int):
+    listing = get_run_listing(run_id)
+    if listing is None:
+        return api_error("not_found", "No such run.", 404)
+    return jsonify(run_json(listing, with_sessions=True))
+
+
+@bp.route("/runs/<int:run_id>/enrollments", methods=["POST"])
+@token_required
+@limiter.limit(lambda: current_app.config["RATELIMIT_ENROLL"])
+def enroll(run_id: int):
+    actor = current_api_user()
+    course_run = db.session.get(CourseRun, run_id)
+    if course_run is None:
+        return api_error("not_found", "No such run.", 404)
+    person = actor
+    data = request.get_json(silent=True) if request.data else None
+    if data is not None and not isinstance(data, dict):
+        raise BadParameter("The body must be a JSON object.")
+    if data and data.get("person_id") is not None:
+        if not actor.is_staff:
+            return api_error("forbidden", "Only staff may enroll other people.", 403)
+        if not isinstance(data["person_id"], int):
+            raise BadParameter("'person_id' must be an integer.")
+        person = db.session.get(Person, data["person_id"])
+        if person is None:
+            return api_error("not_found", "No such person.", 404)
+    channel = Channel.DESK if person.id != actor.id else Channel.API
+    enrollment = enroll_person(course_run, person, actor=actor, channel=channel)
+    db.session.commit()
+    return jsonify(enrollment_json(enrollment)), 201
+
+
+@bp.route("/enrollments/<int:enrollment_id>", methods=["DELETE"])
+@token_required
+def cancel(enrollment_id: int):
+    actor = current_api_user()
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or (enrollment.person_id != actor.id and not actor.is_staff):
+        return api_error("not_found", "No such enrollment.", 404)
+    enrollment = cancel_enrollment(enrollment, actor=actor)
+    db.session.commit()
+    return jsonify(enrollment_json(enrollment))
+
+
+@bp.route("/me/enrollments")
+@token_required
+def my_enrollments():
+    person = current_api_user()
+    return jsonify([enrollment_json(e) for e in enrollments_of(person)])
+
+
+@bp.route("/me")
+@token_required
+def me():
+    person = current_api_user()
+    return jsonify(
+        {
+            "id": person.id,
+            "name": person.name,
+            "role": person.role.value,
+            "birth_year": person.birth_year,
+            "dong": person.dong,
+        }
+    )
+
+

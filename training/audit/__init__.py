@@ -1,0 +1,17 @@
+"""The audit trail of changes and of access to personal data."""
+
+from training.audit.models import AuditEntry
+from training.extensions import db
+
+
+def record(actor, action: str, subject, **detail) -> AuditEntry:
+    """Add an audit entry for an action by actor (a Person or None for the system)."""
+    entry = AuditEntry(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        subject_type=type(subject).__tablename__,
+        subject_id=subject.id,
+        detail=detail,
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,36 @@
+"""The catalogue's filter form (GET, no CSRF: it changes nothing)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField
+from wtforms.validators import Optional, Regexp
+
+from training.catalog.models import Audience, Category, Delivery, Level
+
+
+def _enum_choices(enum_class, labels):
+    return [("", _l("전체"))] + [(member.value, labels[member]) for member in enum_class]
+
+
+class CatalogFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    month = SelectField(
+        _l("월"), validators=[Optional(), Regexp(r"^\d{4}-(0[1-9]|1[0-2])$")], validate_choice=False
+    )
+    venue = SelectField(_l("교육장"), validate_choice=True)
+    category = SelectField(_l("분야"))
+    level = SelectField(_l("수준"))
+    audience = SelectField(_l("대상"))
+    delivery = SelectField(_l("교육 방식"))
+    has_seats = BooleanField(_l("자리가 남은 강좌만"))
+
+    def fill_choices(self, venues, months, labels) -> None:
+        """Set the choices that come from data and from the current language."""
+        self.month.choices = [("", _l("전체"))] + [(m, m) for m in months]
+        self.venue.choices = [("", _l("전체"))] + [(str(v.id), v.name) for v in venues]
+        self.category.choices = _enum_choices(Category, labels["category"])
+        self.level.choices = _enum_choices(Level, labels["level"])
+        self.audience.choices = _enum_choices(Audience, labels["audience"])
+        self.delivery.choices = _enum_choices(Delivery, labels["delivery"])

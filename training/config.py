@@ -1,0 +1,110 @@
+"""Configuration: defaults here, then instance/config.py, then TRAINING_* environment variables."""
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "SQLALCHEMY_DATABASE_URI": None,  # filled in from the instance folder
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "BABEL_DEFAULT_LOCALE": "ko",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
+    "LANGUAGES": ["ko", "en"],
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "RATELIMIT": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_SIGNUP": "5 per minute",
+    "RATELIMIT_ENROLL": "30 per minute",
+    "API_TOKEN_MAX_AGE": 30 * 24 * 3600,
+    # Enrollment rules
+    "DISTRICT_ONLY": True,
+    "MAX_ACTIVE_ENROLLMENTS": 3,
+    "BLOCK_REPEAT_COMPLETION": True,
+    # Personal data: how long an inactive account is kept, shown on the consent text
+    "RETENTION_YEARS": 2,
+    "CONSENT_VERSION": "2026-01",
+    "TIMEZONE": "Asia/Seoul",
+}
+
+# Environment variables read as TRAINING_<NAME>; the value is parsed by the default's type.
+ENV_NAMES = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SECRET_KEY": "SECRET_KEY",
+    "RATELIMIT": "RATELIMIT",
+    "RATELIMIT_STORAGE_URL": "RATELIMIT_STORAGE_URI",
+    "DISTRICT_ONLY": "DISTRICT_ONLY",
+    "MAX_ACTIVE_ENROLLMENTS": "MAX_ACTIVE_ENROLLMENTS",
+    "BLOCK_REPEAT_COMPLETION": "BLOCK_REPEAT_COMPLETION",
+    "RETENTION_YEARS": "RETENTION_YEARS",
+    "PUBLIC_URL": "PUBLIC_URL",
+}
+
+FALSE_WORDS = {"0", "off", "false", "no", ""}
+
+
+def parse_flag(value) -> bool:
+    """Read an on/off setting written as text or bool."""
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() not in FALSE_WORDS
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written without a driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(app, overrides: dict | None = None) -> None:
+    """Fill app.config from defaults, instance/config.py, the environment and overrides."""
+    app.config.update(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    for env_name, key in ENV_NAMES.items():
+        value = os.environ.get("TRAINING_" + env_name)
+        if value is not None:
+            app.config[key] = value
+    if overrides:
+        app.config.update(overrides)
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        path = Path(app.instance_path) / "training.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    for key in ("RATELIMIT", "DISTRICT_ONLY", "BLOCK_REPEAT_COMPLETION"):
+        app.config[key] = parse_flag(app.config[key])
+    app.config["RATELIMIT_ENABLED"] = app.config["RATELIMIT"]
+    for key in ("MAX_ACTIVE_ENROLLMENTS", "RETENTION_YEARS"):
+        app.config[key] = int(app.config[key])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Read the secret key kept in the instance folder, creating it on first run."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    draft = instance / f"secret_key.{os.getpid()}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    try:
+        # A hard link either appears whole or fails: when several workers start at
+        # once, the first one's key wins and the others read it.
+        os.link(draft, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        draft.unlink()
+    return key

@@ -1,0 +1,166 @@
+"""Staff desk pages."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from training import audit
+from training.accounts.models import ConsentMethod
+from training.accounts.services import AccountError, create_person, find_by_phone, normalize_phone
+from training.catalog.models import CourseRun
+from training.catalog.services import RunFilters, get_run_listing, list_runs
+from training.db_types import utcnow
+from training.desk import bp
+from training.desk.forms import DeskEnrollForm, DeskNewPersonForm
+from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
+from training.enrollment.routes import enrolled_message
+from training.enrollment.services import (
+    EnrollmentError,
+    cancel_enrollment,
+    draw_lottery,
+    enroll_person,
+)
+from training.extensions import db
+from training.forms import ConfirmForm
+from training.permissions import staff_required
+
+
+@bp.route("/")
+@staff_required
+def runs():
+    listings = list_runs(RunFilters(upcoming_only=True))
+    return render_template("desk/runs.html", listings=listings, now=utcnow())
+
+
+def _render_run(run_id: int, enroll_form=None, new_person_form=None, status=200):
+    listing = get_run_listing(run_id)
+    if listing is None:
+        abort(404)
+    enrollments = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.run_id == run_id)
+        .options(joinedload(Enrollment.person))
+        .order_by(Enrollment.waitlist_position.nulls_first(), Enrollment.created_at)
+    ).all()
+    groups = {status: [] for status in EnrollmentStatus}
+    for enrollment in enrollments:
+        groups[enrollment.status].append(enrollment)
+    audit.record(current_user, "roster.view", listing.run, people=len(enrollments))
+    db.session.commit()
+    return render_template(
+        "desk/run.html",
+        listing=listing,
+        groups=groups,
+        enroll_form=enroll_form or DeskEnrollForm(formdata=None),
+        new_person_form=new_person_form or DeskNewPersonForm(formdata=None),
+        confirm_form=ConfirmForm(),
+        now=utcnow(),
+    ), status
+
+
+@bp.route("/runs/<int:run_id>")
+@staff_required
+def run_roster(run_id: int):
+    return _render_run(run_id)
+
+
+def _enroll_at_desk(run: CourseRun, person) -> None:
+    """Enroll and commit; a refusal is flashed and keeps what came before (a person just
+    registered stays registered)."""
+    try:
+        with db.session.begin_nested():
+            enrollment = enroll_person(run, person, actor=current_user, channel=Channel.DESK)
+    except EnrollmentError as error:
+        db.session.commit()
+        flash(_("%(name)s님: %(message)s", name=person.name, message=error.message), "error")
+        return
+    message = enrolled_message(enrollment)
+    db.session.commit()
+    flash(_("%(name)s님: %(message)s", name=person.name, message=message), "success")
+
+
+@bp.route("/runs/<int:run_id>/enroll", methods=["POST"])
+@staff_required
+def enroll_existing(run_id: int):
+    run = db.get_or_404(CourseRun, run_id)
+    form = DeskEnrollForm()
+    if form.validate_on_submit():
+        try:
+            person = find_by_phone(normalize_phone(form.phone.data))
+        except AccountError as error:
+            form.phone.errors.append(error.message)
+        else:
+            if person is None:
+                form.phone.errors.append(
+                    _("등록되지 않은 번호입니다. 아래에서 새로 등록해 주세요.")
+                )
+            else:
+                _enroll_at_desk(run, person)
+                return redirect(url_for("desk.run_roster", run_id=run_id))
+    return _render_run(run_id, enroll_form=form, status=400)
+
+
+@bp.route("/runs/<int:run_id>/enroll-new", methods=["POST"])
+@staff_required
+def enroll_new(run_id: int):
+    run = db.get_or_404(CourseRun, run_id)
+    form = DeskNewPersonForm()
+    if form.validate_on_submit():
+        try:
+            person = create_person(
+                name=form.name.data,
+                phone=form.phone.data,
+                birth_year=form.birth_year.data,
+                dong=form.dong.data,
+                consent=form.consent.data,
+                consent_method=ConsentMethod.DESK,
+                created_by=current_user,
+            )
+        except AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            _enroll_at_desk(run, person)
+            return redirect(url_for("desk.run_roster", run_id=run_id))
+    return _render_run(run_id, new_person_form=form, status=400)
+
+
+@bp.route("/runs/<int:run_id>/draw", methods=["POST"])
+@staff_required
+def draw(run_id: int):
+    run = db.get_or_404(CourseRun, run_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        drawn = draw_lottery(run, actor=current_user)
+    except EnrollmentError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        seed = run.lottery_seed
+        db.session.commit()
+        flash(
+            _("추첨을 마쳤습니다. 신청 %(count)d명, 추첨 번호(시드) %(seed)d.", count=len(drawn), seed=seed),
+            "success",
+        )
+    return redirect(url_for("desk.run_roster", run_id=run_id))
+
+
+@bp.route("/enrollments/<int:enrollment_id>/cancel", methods=["POST"])
+@staff_required
+def cancel(enrollment_id: int):
+    enrollment = db.get_or_404(Enrollment, enrollment_id)
+    run_id = enrollment.run_id
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        cancel_enrollment(enrollment, actor=current_user)
+    except EnrollmentError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("신청을 취소했습니다."), "success")
+    return redirect(url_for("desk.run_roster", run_id=run_id))

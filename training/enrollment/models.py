@@ -1,0 +1,83 @@
+"""Enrollments: a person's place (or wish for one) in a course run."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from training.accounts.models import Person
+from training.catalog.models import CourseRun
+from training.db_types import UTCDateTime, utcnow
+from training.extensions import db
+from training.models_base import enum_column_type
+
+
+class EnrollmentStatus(enum.Enum):
+    APPLIED = "applied"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = (
+    EnrollmentStatus.APPLIED,
+    EnrollmentStatus.CONFIRMED,
+    EnrollmentStatus.WAITLISTED,
+)
+
+
+class Channel(enum.Enum):
+    WEB = "web"
+    DESK = "desk"
+    API = "api"
+
+
+class Enrollment(db.Model):
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        CheckConstraint(
+            "(status = 'waitlisted' AND waitlist_position >= 1)"
+            " OR (status <> 'waitlisted' AND waitlist_position IS NULL)",
+            name="ck_enrollments_waitlist_position",
+        ),
+        # One live enrollment per person and run; cancelled ones stay as history.
+        Index(
+            "uq_enrollments_active_person",
+            "run_id",
+            "person_id",
+            unique=True,
+            sqlite_where=text("status <> 'cancelled'"),
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
+        Index(
+            "uq_enrollments_waitlist_position",
+            "run_id",
+            "waitlist_position",
+            unique=True,
+            sqlite_where=text("waitlist_position IS NOT NULL"),
+            postgresql_where=text("waitlist_position IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("course_runs.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    status: Mapped[EnrollmentStatus] = mapped_column(
+        enum_column_type(EnrollmentStatus, "enrollment_status")
+    )
+    waitlist_position: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[Channel] = mapped_column(enum_column_type(Channel, "channel"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    run: Mapped[CourseRun] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES

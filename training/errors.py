@@ -1,0 +1,70 @@
+"""Error pages for people, JSON errors for API clients."""
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from training.extensions import db
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(code: str, message: str, status: int):
+    """The API's error shape: {"error": {"code", "message"}}."""
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+
+def _http_message(status: int) -> str:
+    messages = {
+        400: _("요청을 이해할 수 없습니다. 입력한 내용을 확인해 주세요."),
+        401: _("로그인이 필요합니다."),
+        403: _("이 페이지를 볼 권한이 없습니다."),
+        404: _("찾는 페이지가 없습니다."),
+        405: _("허용되지 않은 요청 방식입니다."),
+        413: _("보낸 내용이 너무 큽니다."),
+        415: _("JSON 형식으로 보내 주세요."),
+        429: _("요청이 너무 많습니다. 잠시 후 다시 시도해 주세요."),
+        500: _("일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."),
+    }
+    return messages.get(status, _("요청을 처리할 수 없습니다."))
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        message = _("페이지가 오래되어 요청을 처리하지 못했습니다. 새로고침 후 다시 시도해 주세요.")
+        if wants_json():
+            return api_error("csrf_failed", message, 400)
+        return render_template("error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        message = _http_message(status)
+        if wants_json():
+            return api_error(HTTP_CODES.get(status, "error"), message, status)
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return http_error(InternalServerError())

@@ -1,0 +1,21 @@
+"""Row locks that serialize the read-then-write rules (seats, waiting lists).
+
+PostgreSQL takes a row lock with SELECT ... FOR UPDATE. SQLite has no row locks; there every
+transaction begins with BEGIN IMMEDIATE (see ``training.database``), so a writer holds the
+database's write lock before it reads any count, and FOR UPDATE is simply ignored.
+"""
+
+from sqlalchemy import select
+
+from training.extensions import db
+
+
+def lock_row(model, row_id: int):
+    """Load one row with a write lock held until the transaction ends (None if missing)."""
+    statement = (
+        select(model)
+        .where(model.id == row_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return db.session.execute(statement).scalar_one_or_none()

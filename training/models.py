@@ -1,0 +1,21 @@
+"""Every model, imported so that the metadata knows all tables."""
+
+from training.accounts.models import Person
+from training.audit.models import AuditEntry
+from training.catalog.models import Course, CourseRun, Room, Session, Venue
+from training.checkin.models import Attendance
+from training.enrollment.models import Enrollment
+from training.notifications.models import Notification
+
+__all__ = [
+    "Attendance",
+    "AuditEntry",
+    "Course",
+    "CourseRun",
+    "Enrollment",
+    "Notification",
+    "Person",
+    "Room",
+    "Session",
+    "Venue",
+]
