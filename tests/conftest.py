@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from training import create_app
+from training.config import normalize_database_url
 from training.accounts.models import ConsentMethod, Person, Role
 from training.catalog.models import (
     Audience,
@@ -29,18 +30,27 @@ from training.extensions import db as _db
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 10:00 in Seoul
 
 
-def test_database_url(tmp_path_factory) -> str:
-    if os.environ.get("TRAINING_TEST_DATABASE") == "postgres":
-        url = os.environ.get("TRAINING_TEST_POSTGRES_URL")
-        if not url:
-            pytest.exit("TRAINING_TEST_DATABASE=postgres needs TRAINING_TEST_POSTGRES_URL", 2)
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    return test_database_url(tmp_path_factory)
+    """SQLite in a temporary folder, or a PostgreSQL database of this test run's own."""
+    if os.environ.get("TRAINING_TEST_DATABASE") != "postgres":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    server_url = os.environ.get("TRAINING_TEST_POSTGRES_URL")
+    if not server_url:
+        pytest.exit("TRAINING_TEST_DATABASE=postgres needs TRAINING_TEST_POSTGRES_URL", 2)
+    server = make_url(normalize_database_url(server_url))
+    name = f"training_test_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

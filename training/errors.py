@@ -67,4 +67,7 @@ def register_error_handlers(app) -> None:
     def unexpected_error(error: Exception):
         db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return http_error(InternalServerError())
+        try:
+            return http_error(InternalServerError())
+        except Exception:  # the error page itself failed: answer in plain text
+            return _http_message(500), 500, {"Content-Type": "text/plain; charset=utf-8"}

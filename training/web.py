@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from flask import g, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 
 from training.accounts.services import format_phone, mask_name, mask_phone
@@ -70,4 +70,5 @@ def register_web_helpers(app) -> None:
             "status_label": lambda v: status_labels()[v],
             "role_label": lambda v: role_labels()[v],
             "site_name": _("영등포구 스마트 정보화교육"),
+            "locale": str(get_locale() or "ko"),
         }

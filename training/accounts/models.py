@@ -49,8 +49,8 @@ class ConsentMethod(enum.Enum):
 class Person(UserMixin, db.Model):
     __tablename__ = "people"
     __table_args__ = (
-        CheckConstraint("birth_year BETWEEN 1900 AND 2100", name="ck_people_birth_year"),
-        CheckConstraint("length(phone) BETWEEN 9 AND 11", name="ck_people_phone_length"),
+        CheckConstraint("birth_year BETWEEN 1900 AND 2100", name="birth_year"),
+        CheckConstraint("length(phone) BETWEEN 9 AND 11", name="phone_length"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -66,7 +66,7 @@ class Room(db.Model):
     __tablename__ = "rooms"
     __table_args__ = (
         UniqueConstraint("venue_id", "name", name="uq_rooms_venue_name"),
-        CheckConstraint("seats > 0", name="ck_rooms_seats_positive"),
+        CheckConstraint("seats > 0", name="seats_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,16 +96,16 @@ class CourseRun(db.Model):
     __tablename__ = "course_runs"
     __table_args__ = (
         UniqueConstraint("course_id", "number", name="uq_course_runs_course_number"),
-        CheckConstraint("capacity > 0", name="ck_course_runs_capacity_positive"),
-        CheckConstraint("ends_on >= starts_on", name="ck_course_runs_dates"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint("ends_on >= starts_on", name="dates"),
         CheckConstraint(
-            "registration_closes_at > registration_opens_at", name="ck_course_runs_window"
+            "registration_closes_at > registration_opens_at", name="window"
         ),
         CheckConstraint(
-            "completion_threshold BETWEEN 1 AND 100", name="ck_course_runs_completion_threshold"
+            "completion_threshold BETWEEN 1 AND 100", name="completion_threshold"
         ),
         CheckConstraint(
-            "min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="ck_course_runs_ages"
+            "min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="ages"
         ),
     )
 
@@ -156,7 +156,7 @@ class CourseRun(db.Model):
 
 class Session(db.Model):
     __tablename__ = "sessions"
-    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ck_sessions_times"),)
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="times"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("course_runs.id"), index=True)

@@ -44,9 +44,9 @@ def _render_run(run_id: int, enroll_form=None, new_person_form=None, status=200)
         .options(joinedload(Enrollment.person))
         .order_by(Enrollment.waitlist_position.nulls_first(), Enrollment.created_at)
     ).all()
-    groups = {status: [] for status in EnrollmentStatus}
+    groups = {status.value: [] for status in EnrollmentStatus}
     for enrollment in enrollments:
-        groups[enrollment.status].append(enrollment)
+        groups[enrollment.status.value].append(enrollment)
     audit.record(current_user, "roster.view", listing.run, people=len(enrollments))
     db.session.commit()
     return render_template(

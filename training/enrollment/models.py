@@ -39,7 +39,7 @@ class Enrollment(db.Model):
         CheckConstraint(
             "(status = 'waitlisted' AND waitlist_position >= 1)"
             " OR (status <> 'waitlisted' AND waitlist_position IS NULL)",
-            name="ck_enrollments_waitlist_position",
+            name="waitlist_position",
         ),
         # One live enrollment per person and run; cancelled ones stay as history.
         Index(
