@@ -1,9 +1,11 @@
-"""Engine set-up per database: SQLite pragmas and transaction start."""
+"""Engine set-up per database: SQLite pragmas and how transactions begin."""
 
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def configure_engine(engine: Engine) -> None:
@@ -24,10 +26,31 @@ def configure_engine(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def begin_immediate(connection):
-        # Take the write lock before the first read: a transaction that counts seats and
-        # then writes must not see a count another process is about to change.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def begin(connection):
+        # A transaction that may write takes the write lock before its first read, so a
+        # count it reads (seats, waiting-list places) cannot change before it writes.
+        # Pages that only read begin deferred and run side by side.
+        if _request_only_reads():
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def writes_on_read(view):
+    """Mark a GET view that writes (an audit entry, say): its transaction takes the lock."""
+    view.writes_on_read = True
+    return view
+
+
+def _request_only_reads() -> bool:
+    if not has_request_context():
+        return False
+    if "only_reads" not in g:
+        view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+        g.only_reads = request.method in READ_METHODS and not getattr(
+            view, "writes_on_read", False
+        )
+    return g.only_reads
 
 
 def _is_memory_database(engine: Engine) -> bool:

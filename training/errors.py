@@ -3,6 +3,7 @@
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from training.extensions import db
@@ -62,6 +63,17 @@ def register_error_handlers(app) -> None:
         if wants_json():
             return api_error(HTTP_CODES.get(status, "error"), message, status)
         return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(error: IntegrityError):
+        # The database's constraints are the last guard behind the services' rules: a
+        # request that slips past a rule (a race, say) is refused, never half-applied.
+        db.session.rollback()
+        app.logger.warning("Constraint refused %s %s: %s", request.method, request.path, error.orig)
+        message = _("다른 요청과 겹쳐 처리하지 못했습니다. 다시 시도해 주세요.")
+        if wants_json():
+            return api_error("conflict", message, 409)
+        return render_template("error.html", status=409, message=message), 409
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

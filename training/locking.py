@@ -1,8 +1,8 @@
 """Row locks that serialize the read-then-write rules (seats, waiting lists).
 
 PostgreSQL takes a row lock with SELECT ... FOR UPDATE. SQLite has no row locks; there every
-transaction begins with BEGIN IMMEDIATE (see ``training.database``), so a writer holds the
-database's write lock before it reads any count, and FOR UPDATE is simply ignored.
+transaction that may write begins with BEGIN IMMEDIATE (see ``training.database``), so a writer
+holds the database's write lock before it reads any count, and FOR UPDATE is simply ignored.
 """
 
 from sqlalchemy import select

@@ -1,12 +1,11 @@
 """The enrollment rules, called directly: seats, waiting lists, eligibility and lotteries."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from conftest import NOW
 from training.accounts.models import Role
 from training.audit.models import AuditEntry
 from training.catalog.models import Audience, Selection
@@ -20,6 +19,9 @@ from training.enrollment.services import (
     run_counts,
 )
 from training.notifications.models import Notification
+
+# conftest's NOW (10:00 in Seoul), around which make_run opens and closes registration.
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 AFTER_CLOSE = NOW + timedelta(days=8)
 
@@ -208,6 +210,18 @@ def test_cancel_twice_is_refused(make_run, make_person):
     assert caught.value.code == "not_cancellable"
 
 
+def test_cancel_after_run_ended_is_refused(make_run, make_person):
+    run = make_run(starts_on=date(2026, 3, 16), sessions=1)
+    person = make_person()
+    enrollment = enroll(run, person)
+
+    with pytest.raises(EnrollmentError) as caught:
+        cancel_enrollment(enrollment, actor=person, now=NOW + timedelta(days=30))
+
+    assert caught.value.code == "not_cancellable"
+    assert enrollment.status is EnrollmentStatus.CONFIRMED
+
+
 def test_cancel_by_staff_writes_audit_entry(db, make_run, make_person):
     run = make_run()
     person = make_person()
@@ -304,9 +318,7 @@ def test_resident_run_refuses_outside_district_when_district_only(app, make_run,
     assert refused_code(run, make_person(dong="구외")) == "not_eligible"
 
 
-def test_resident_run_accepts_outside_district_when_not_district_only(
-    app, make_run, make_person
-):
+def test_resident_run_accepts_outside_district_when_not_district_only(app, make_run, make_person):
     app.config["DISTRICT_ONLY"] = False
     run = make_run()
 
@@ -411,6 +423,21 @@ def test_active_limit_ignores_runs_that_have_ended(app, db, make_run, make_perso
     db.session.flush()
 
     assert enroll(make_run(), person).status is EnrollmentStatus.CONFIRMED
+
+
+def test_active_limit_counts_run_ending_today_in_seoul(app, db, make_run, make_person):
+    # 16:00 UTC on 1 March is 01:00 on 2 March in Seoul: a run ending 1 March has ended.
+    app.config["MAX_ACTIVE_ENROLLMENTS"] = 1
+    person = make_person()
+    ending = make_run(starts_on=date(2026, 2, 22), sessions=2)  # ends 1 March
+    seoul_small_hours = NOW.replace(day=1, hour=16)
+    enroll_person(ending, person, now=seoul_small_hours)
+
+    other = make_run(session_hour=14)
+
+    assert enroll_person(other, person, now=seoul_small_hours).status is (
+        EnrollmentStatus.CONFIRMED
+    )
 
 
 def test_zero_active_limit_means_no_limit(app, make_run, make_person):

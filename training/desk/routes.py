@@ -11,6 +11,7 @@ from training.accounts.models import ConsentMethod
 from training.accounts.services import AccountError, create_person, find_by_phone, normalize_phone
 from training.catalog.models import CourseRun
 from training.catalog.services import RunFilters, get_run_listing, list_runs
+from training.database import writes_on_read
 from training.db_types import utcnow
 from training.desk import bp
 from training.desk.forms import DeskEnrollForm, DeskNewPersonForm
@@ -62,6 +63,7 @@ def _render_run(run_id: int, enroll_form=None, new_person_form=None, status=200)
 
 @bp.route("/runs/<int:run_id>")
 @staff_required
+@writes_on_read
 def run_roster(run_id: int):
     return _render_run(run_id)
 

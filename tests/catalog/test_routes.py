@@ -1,0 +1,317 @@
+"""Catalogue pages through the test client: listing, filters, one run, language, headers."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from training.accounts.models import Role
+from training.catalog.models import Audience
+from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
+
+
+class FreshRequestClient(FlaskClient):
+    """Each request starts with an empty ``g``, as it does in production.
+
+    The ``app`` fixture keeps one application context pushed for the whole test, and the
+    test client reuses it, so without this the logged-in user, the API user and the locale
+    cached in ``g`` by one request would leak into the next."""
+
+    def open(self, *args, **kwargs):
+        for name in list(g):
+            g.pop(name)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = FreshRequestClient
+    return app.test_client()
+
+
+def open_window(days_ahead: int = 14) -> dict:
+    """make_run arguments for a run whose registration is open right now."""
+    now = datetime.now(UTC)
+    return {
+        "opens_at": now - timedelta(days=1),
+        "closes_at": now + timedelta(days=1),
+        "starts_on": now.date() + timedelta(days=days_ahead),
+    }
+
+
+def log_in(client, person) -> None:
+    response = client.post("/login", data={"phone": person.phone, "password": "password123"})
+    assert response.status_code == 302
+
+
+def page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def fill(db, run, make_person, count: int) -> None:
+    for _ in range(count):
+        person = make_person()
+        db.session.add(
+            Enrollment(
+                run_id=run.id,
+                person_id=person.id,
+                status=EnrollmentStatus.CONFIRMED,
+                channel=Channel.WEB,
+                created_by_id=person.id,
+            )
+        )
+    db.session.flush()
+
+
+# The list
+
+
+def test_catalogue_lists_an_upcoming_run_by_title(client, db, make_run):
+    make_run(title="키오스크 따라하기", **open_window())
+    db.session.commit()
+
+    html = page(client, "/")
+
+    assert "키오스크 따라하기 1기" in html
+
+
+# What the browser sends when the filter form is submitted: every field, most of them empty.
+EMPTY_FORM = "month=&venue=&category=&level=&audience=&delivery="
+
+
+def with_filter(query: str, from_form: bool) -> str:
+    """A catalogue URL as a shared link writes it, or as the submitted form sends it."""
+    if not from_form:
+        return "/?" + query
+    name = query.split("=")[0]
+    kept = "&".join(part for part in EMPTY_FORM.split("&") if not part.startswith(name + "="))
+    return f"/?{kept}&{query}"
+
+
+@pytest.mark.parametrize("from_form", [False, True], ids=["link", "form"])
+def test_audience_filter_hides_runs_for_the_other_audience(client, db, make_run, from_form):
+    make_run(title="구민 스마트폰", **open_window())
+    make_run(title="직원 엑셀 실무", audience=Audience.STAFF, **open_window())
+    db.session.commit()
+
+    html = page(client, with_filter("audience=staff", from_form))
+
+    assert "직원 엑셀 실무" in html
+    assert "구민 스마트폰" not in html
+
+
+@pytest.mark.parametrize("from_form", [False, True], ids=["link", "form"])
+def test_has_seats_filter_hides_a_full_run(client, db, make_run, make_person, from_form):
+    full = make_run(title="꽉 찬 강좌", capacity=1, **open_window())
+    make_run(title="여유 있는 강좌", capacity=5, **open_window())
+    fill(db, full, make_person, 1)
+    db.session.commit()
+
+    assert "꽉 찬 강좌" in page(client, "/")
+    html = page(client, with_filter("has_seats=y", from_form))
+
+    assert "여유 있는 강좌" in html
+    assert "꽉 찬 강좌" not in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "month=2026-13",
+        "month=abcd",
+        "month=" + "9" * 500,
+        "venue=abc",
+        "venue=999999",
+        "venue=-1",
+        "category=nope&level=nope&delivery=nope&audience=nope",
+    ],
+)
+def test_invalid_filter_values_still_render_the_catalogue(client, db, make_run, query):
+    make_run(title="아무 강좌", **open_window())
+    db.session.commit()
+
+    html = page(client, "/?" + query)
+
+    assert "강좌 찾기" in html
+
+
+@pytest.mark.parametrize("month", ["0000-01", "9999-12"])
+def test_month_at_the_edge_of_the_calendar_does_not_break_the_catalogue(client, db, month):
+    response = client.get(with_filter(f"month={month}", from_form=True))
+
+    assert response.status_code == 200
+    assert "강좌 찾기" in response.get_data(as_text=True)
+
+
+def test_catalogue_query_count_does_not_grow_with_runs(app, client, db, make_run):
+    def statements_for_catalogue() -> int:
+        client.get("/")  # warm-up: first-use loading is not what is measured
+        statements = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get("/")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert response.status_code == 200
+        return len(statements)
+
+    for day in range(3):
+        make_run(title=f"적은 강좌 {day}", **open_window(14 + day))
+    db.session.commit()
+    with_three = statements_for_catalogue()
+    assert page(client, "/").count('class="card"') == 3
+
+    for day in range(27):
+        make_run(title=f"많은 강좌 {day}", **open_window(20 + day))
+    db.session.commit()
+    with_thirty = statements_for_catalogue()
+    assert page(client, "/").count('class="card"') == 30
+
+    assert with_thirty == with_three
+
+
+# One run
+
+
+def test_run_page_shows_sessions_and_the_enroll_button_when_logged_in(
+    client, db, make_run, make_person
+):
+    window = open_window()
+    run = make_run(sessions=3, **window)
+    person = make_person()
+    db.session.commit()
+    log_in(client, person)
+
+    html = page(client, f"/runs/{run.id}")
+
+    for week in range(3):
+        day = window["starts_on"] + timedelta(days=7 * week)
+        assert day.isoformat() in html
+    assert "10:00 ~ 12:00" in html
+    assert "신청하기" in html
+    assert f'action="/runs/{run.id}/enroll"' in html
+
+
+def test_run_page_asks_an_anonymous_visitor_to_log_in(client, db, make_run):
+    run = make_run(**open_window())
+    db.session.commit()
+
+    html = page(client, f"/runs/{run.id}")
+
+    assert "신청하려면 로그인해 주세요." in html
+    assert f"/login?next=/runs/{run.id}" in html
+    assert f'action="/runs/{run.id}/enroll"' not in html
+
+
+def test_missing_run_gives_a_korean_404_page(client):
+    response = client.get("/runs/999999")
+
+    assert response.status_code == 404
+    assert "찾는 페이지가 없습니다." in response.get_data(as_text=True)
+
+
+# Language
+
+
+def test_lang_en_sets_a_cookie_and_the_page_language(client):
+    response = client.get("/?lang=en")
+
+    assert response.status_code == 200
+    assert any(
+        header.startswith("lang=en;") for header in response.headers.getlist("Set-Cookie")
+    )
+    assert '<html lang="en">' in response.get_data(as_text=True)
+    # The cookie keeps the choice on the next page.
+    assert '<html lang="en">' in page(client, "/login")
+
+
+def test_pages_are_korean_by_default(client):
+    assert '<html lang="ko">' in page(client, "/")
+
+
+# Headers and assets
+
+
+@pytest.fixture
+def every_page(client, db, make_run, make_person):
+    """Log in as staff and list one URL of each page, with the status it should answer."""
+    run = make_run(**open_window())
+    staff = make_person(role=Role.STAFF)
+    db.session.commit()
+    log_in(client, staff)
+    return [
+        ("/", 200),
+        (f"/runs/{run.id}", 200),
+        ("/me", 200),
+        ("/desk/", 200),
+        (f"/desk/runs/{run.id}", 200),
+        ("/runs/999999", 404),
+    ]
+
+
+ANONYMOUS_PAGES = [("/login", 200), ("/signup", 200), ("/runs/999999", 404)]
+
+
+def script_sources(policy: str) -> list[str]:
+    directives = dict(
+        (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
+    )
+    return (directives.get("script-src") or directives.get("default-src", "")).split()
+
+
+def fetch_all(client, every_page):
+    """Fetch each page, staff pages logged in and the others anonymously."""
+    anonymous = client.application.test_client()
+    fetched = []
+    for who, pages in ((client, every_page), (anonymous, ANONYMOUS_PAGES)):
+        for url, status in pages:
+            response = who.get(url)
+            assert response.status_code == status, url
+            fetched.append((url, response))
+    return fetched
+
+
+def test_every_page_has_a_content_security_policy_without_inline_script(client, every_page):
+    for url, response in fetch_all(client, every_page):
+        policy = response.headers.get("Content-Security-Policy", "")
+        sources = script_sources(policy)
+        assert sources, f"{url}: no script-src in {policy!r}"
+        assert "'unsafe-inline'" not in sources, url
+        assert "*" not in sources, url
+
+
+ASSET_TAG = re.compile(r"<(script|link|img)\b[^>]*>", re.IGNORECASE)
+ASSET_URL = re.compile(r"""\b(?:src|href)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+
+
+def test_no_page_loads_assets_from_another_host(client, every_page):
+    for url, response in fetch_all(client, every_page):
+        html = response.get_data(as_text=True)
+        tags = [match.group(0) for match in ASSET_TAG.finditer(html)]
+        assert any("stylesheet" in tag for tag in tags), url
+        for tag in tags:
+            for asset in ASSET_URL.findall(tag):
+                assert not re.match(r"^(https?:)?//", asset, re.IGNORECASE), f"{url}: {tag}"
+            if tag.lower().startswith("<script"):
+                assert ASSET_URL.search(tag), f"{url}: inline script {tag}"
+
+
+def test_stylesheet_is_served_by_the_app(client):
+    html = page(client, "/")
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
+
+    response = client.get(stylesheet)
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    assert len(response.data) > 0
+    response.close()

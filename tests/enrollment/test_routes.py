@@ -1,0 +1,290 @@
+"""Enrolling, cancelling and "my page" through the test client."""
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
+from training.notifications.models import Notification
+
+
+class FreshRequestClient(FlaskClient):
+    """Each request starts with an empty ``g``, as it does in production.
+
+    The ``app`` fixture keeps one application context pushed for the whole test, and the
+    test client reuses it, so without this the logged-in user cached in ``g`` by one request
+    would leak into the next, and into other clients."""
+
+    def open(self, *args, **kwargs):
+        for name in list(g):
+            g.pop(name)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = FreshRequestClient
+    return app.test_client()
+
+
+@pytest.fixture
+def client_for(app, client):
+    """A logged-in client for a person."""
+
+    def make(person):
+        new = app.test_client()
+        response = new.post("/login", data={"phone": person.phone, "password": "password123"})
+        assert response.status_code == 302
+        return new
+
+    return make
+
+
+def open_window(days_ahead: int = 14) -> dict:
+    """make_run arguments for a run whose registration is open right now."""
+    now = datetime.now(UTC)
+    return {
+        "opens_at": now - timedelta(days=1),
+        "closes_at": now + timedelta(days=1),
+        "starts_on": now.date() + timedelta(days=days_ahead),
+    }
+
+
+def enrollment_of(db, run, person) -> Enrollment | None:
+    db.session.expire_all()
+    return db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.run_id == run.id,
+            Enrollment.person_id == person.id,
+            Enrollment.status != EnrollmentStatus.CANCELLED,
+        )
+    )
+
+
+def enrollments_count(db) -> int:
+    return db.session.scalar(select(func.count()).select_from(Enrollment))
+
+
+def test_enrolling_requires_login(client, db, make_run):
+    run = make_run(**open_window())
+    db.session.commit()
+
+    response = client.post(f"/runs/{run.id}/enroll")
+
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    assert f"/runs/{run.id}/enroll" in response.headers["Location"].replace("%2F", "/")
+    assert enrollments_count(db) == 0
+
+
+def test_enrolling_in_a_run_with_seats_confirms(client_for, db, make_run, make_person):
+    run = make_run(title="키오스크 익히기", capacity=2, **open_window())
+    person = make_person()
+    db.session.commit()
+    client = client_for(person)
+
+    response = client.post(f"/runs/{run.id}/enroll")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/me"
+    html = client.get("/me").get_data(as_text=True)
+    assert "수강이 확정되었습니다." in html
+    assert "키오스크 익히기 1기" in html
+    assert "수강 확정" in html
+    enrollment = enrollment_of(db, run, person)
+    assert enrollment.status is EnrollmentStatus.CONFIRMED
+    assert enrollment.channel is Channel.WEB
+
+
+def test_enrolling_in_a_full_run_waitlists_with_position(
+    client_for, db, make_run, make_person
+):
+    run = make_run(capacity=1, **open_window())
+    first, second, third = make_person(), make_person(), make_person()
+    db.session.commit()
+    client_for(first).post(f"/runs/{run.id}/enroll")
+    client_for(second).post(f"/runs/{run.id}/enroll")
+    client = client_for(third)
+
+    response = client.post(f"/runs/{run.id}/enroll", follow_redirects=True)
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "자리가 모두 찼습니다. 대기 2번으로 등록되었습니다." in html
+    assert "대기 2번" in html
+    assert enrollment_of(db, run, third).waitlist_position == 2
+
+
+def test_run_page_shows_my_status_after_enrolling(client_for, db, make_run, make_person):
+    run = make_run(**open_window())
+    person = make_person()
+    db.session.commit()
+    client = client_for(person)
+    client.post(f"/runs/{run.id}/enroll")
+
+    html = client.get(f"/runs/{run.id}").get_data(as_text=True)
+
+    assert "내 신청 상태:" in html
+    assert "수강 확정" in html
+
+
+def test_enrolling_twice_is_refused_with_a_message(client_for, db, make_run, make_person):
+    run = make_run(**open_window())
+    person = make_person()
+    db.session.commit()
+    client = client_for(person)
+    client.post(f"/runs/{run.id}/enroll")
+
+    response = client.post(f"/runs/{run.id}/enroll", follow_redirects=True)
+
+    assert "이미 신청한 강좌입니다." in response.get_data(as_text=True)
+    assert enrollments_count(db) == 1
+
+
+def test_enrolling_outside_the_window_is_refused_with_a_message(
+    client_for, db, make_run, make_person
+):
+    now = datetime.now(UTC)
+    run = make_run(
+        opens_at=now + timedelta(days=1),
+        closes_at=now + timedelta(days=5),
+        starts_on=now.date() + timedelta(days=14),
+    )
+    person = make_person()
+    db.session.commit()
+    client = client_for(person)
+
+    response = client.post(f"/runs/{run.id}/enroll")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/runs/{run.id}"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "지금은 수강신청 기간이 아닙니다." in html
+    assert enrollments_count(db) == 0
+
+
+def test_enrolling_in_a_missing_run_is_404(client_for, db, make_person):
+    person = make_person()
+    db.session.commit()
+
+    response = client_for(person).post("/runs/999999/enroll")
+
+    assert response.status_code == 404
+
+
+def test_enroll_by_get_is_not_allowed(client_for, db, make_run, make_person):
+    run = make_run(**open_window())
+    person = make_person()
+    db.session.commit()
+
+    response = client_for(person).get(f"/runs/{run.id}/enroll")
+
+    assert response.status_code == 405
+    assert enrollments_count(db) == 0
+
+
+def test_cancelling_promotes_the_first_waitlisted(client_for, db, make_run, make_person):
+    run = make_run(title="유튜브 시작하기", capacity=1, **open_window())
+    holder, waiting = make_person(), make_person()
+    db.session.commit()
+    holder_client, waiting_client = client_for(holder), client_for(waiting)
+    holder_client.post(f"/runs/{run.id}/enroll", follow_redirects=True)
+    waiting_client.post(f"/runs/{run.id}/enroll", follow_redirects=True)
+    assert enrollment_of(db, run, waiting).status is EnrollmentStatus.WAITLISTED
+    enrollment = enrollment_of(db, run, holder)
+
+    response = holder_client.post(f"/me/enrollments/{enrollment.id}/cancel")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/me"
+    assert "신청을 취소했습니다." in holder_client.get("/me").get_data(as_text=True)
+    assert enrollment_of(db, run, holder) is None
+    html = waiting_client.get("/me").get_data(as_text=True)
+    assert "<strong>수강 확정</strong>" in html
+    assert "대기 1번" not in html
+    assert "유튜브 시작하기 1기 대기 순번이 되어 수강이 확정되었습니다." in html
+
+
+def test_notifications_can_be_marked_read(client_for, db, make_person):
+    person = make_person()
+    db.session.add(Notification(person_id=person.id, kind="promoted", message="알림 시험"))
+    db.session.commit()
+    client = client_for(person)
+    assert "알림 시험" in client.get("/me").get_data(as_text=True)
+
+    response = client.post("/me/notifications/read")
+
+    assert response.status_code == 302
+    assert "알림 시험" not in client.get("/me").get_data(as_text=True)
+
+
+def test_cancelling_someone_elses_enrollment_is_404(client_for, db, make_run, make_person):
+    run = make_run(**open_window())
+    owner, other = make_person(), make_person()
+    db.session.commit()
+    client_for(owner).post(f"/runs/{run.id}/enroll")
+    enrollment = enrollment_of(db, run, owner)
+
+    response = client_for(other).post(f"/me/enrollments/{enrollment.id}/cancel")
+
+    assert response.status_code == 404
+    assert enrollment_of(db, run, owner).status is EnrollmentStatus.CONFIRMED
+
+
+def test_cancelling_a_missing_enrollment_is_404(client_for, db, make_person):
+    person = make_person()
+    db.session.commit()
+
+    response = client_for(person).post("/me/enrollments/999999/cancel")
+
+    assert response.status_code == 404
+
+
+def test_cancelling_twice_says_it_is_already_cancelled(client_for, db, make_run, make_person):
+    run = make_run(**open_window())
+    person = make_person()
+    db.session.commit()
+    client = client_for(person)
+    client.post(f"/runs/{run.id}/enroll")
+    enrollment_id = enrollment_of(db, run, person).id
+    client.post(f"/me/enrollments/{enrollment_id}/cancel")
+
+    response = client.post(f"/me/enrollments/{enrollment_id}/cancel", follow_redirects=True)
+
+    assert response.status_code == 200
+    assert "이미 취소된 신청입니다." in response.get_data(as_text=True)
+
+
+def test_cancelling_requires_login(client, db, make_run, make_person):
+    run = make_run(**open_window())
+    person = make_person()
+    enrollment = Enrollment(
+        run_id=run.id,
+        person_id=person.id,
+        status=EnrollmentStatus.CONFIRMED,
+        channel=Channel.WEB,
+        created_by_id=person.id,
+    )
+    db.session.add(enrollment)
+    db.session.commit()
+
+    response = client.post(f"/me/enrollments/{enrollment.id}/cancel")
+
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/login"
+    assert enrollment_of(db, run, person) is not None
+
+
+def test_my_page_says_when_there_is_nothing_yet(client_for, db, make_person):
+    person = make_person(name="이순자")
+    db.session.commit()
+
+    html = client_for(person).get("/me").get_data(as_text=True)
+
+    assert "이순자님의 수강신청 내역입니다." in html
+    assert "아직 신청한 강좌가 없습니다." in html
