@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from training import create_app
-from training.config import normalize_database_url
 from training.accounts.models import ConsentMethod, Person, Role
 from training.catalog.models import (
     Audience,
@@ -25,6 +24,7 @@ from training.catalog.models import (
     Session,
     Venue,
 )
+from training.config import normalize_database_url
 from training.extensions import db as _db
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 10:00 in Seoul

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask, g, request
+from werkzeug.routing import IntegerConverter
 
 from training.config import load_config
 from training.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -10,8 +11,20 @@ from training.extensions import babel, csrf, db, limiter, login_manager, migrate
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """<int:...> in URLs, bounded to the database's integer range."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def _asset_folder(name: str) -> str:
-    """templates/ and static/ sit beside the package in a checkout, inside it when installed."""
+    """templates/, static/ and migrations/ sit beside the package in a checkout, inside it
+    when installed."""
     installed = Path(__file__).resolve().parent / name
     return str(installed if installed.is_dir() else PROJECT_ROOT / name)
 
@@ -26,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     load_config(app, config)
+    # An id past what the database stores is simply not found (404), never an error.
+    app.url_map.converters["int"] = RowIdConverter
 
     from training import models  # noqa: F401  (every table registered before use)
     from training.database import configure_engine
@@ -33,9 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(
-        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
-    )
+    migrate.init_app(app, db, directory=_asset_folder("migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Seoul")

@@ -44,9 +44,19 @@ def add_user(role, name, phone, password, birth_year, dong):
 
 @click.command("seed-demo")
 @click.option("--force", is_flag=True, help="Seed even if the database already holds data.")
-def seed_demo_command(force):
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (and succeed) if the database holds data."
+)
+def seed_demo_command(force, if_empty):
     """Fill the database with the 2022 programme and an upcoming term open for registration."""
+    from sqlalchemy import select
+
+    from training.accounts.models import Person
     from training.demo.seed import SeedError, seed_demo
+
+    if if_empty and db.session.scalar(select(Person.id).limit(1)) is not None:
+        click.echo("The database already holds data; the demo was not loaded again.")
+        return
 
     try:
         summary = seed_demo(now=utcnow(), echo=click.echo, force=force)

@@ -47,9 +47,7 @@ def _request_only_reads() -> bool:
         return False
     if "only_reads" not in g:
         view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-        g.only_reads = request.method in READ_METHODS and not getattr(
-            view, "writes_on_read", False
-        )
+        g.only_reads = request.method in READ_METHODS and not getattr(view, "writes_on_read", False)
     return g.only_reads
 
 

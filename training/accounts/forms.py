@@ -9,15 +9,20 @@ from training.accounts.models import DONGS, OUTSIDE_DISTRICT
 
 
 def dong_choices():
-    return [("", _l("선택해 주세요"))] + [(d, d) for d in DONGS] + [
-        (OUTSIDE_DISTRICT, _l("영등포구 외 지역"))
-    ]
+    return (
+        [("", _l("선택해 주세요"))]
+        + [(d, d) for d in DONGS]
+        + [(OUTSIDE_DISTRICT, _l("영등포구 외 지역"))]
+    )
 
 
 class PersonFieldsMixin:
     name = StringField(
         _l("이름"),
-        validators=[InputRequired(_l("이름을 적어 주세요.")), Length(2, 40, _l("이름을 2자 이상 40자 이하로 적어 주세요."))],
+        validators=[
+            InputRequired(_l("이름을 적어 주세요.")),
+            Length(2, 40, _l("이름을 2자 이상 40자 이하로 적어 주세요.")),
+        ],
     )
     phone = StringField(
         _l("휴대전화 번호"),

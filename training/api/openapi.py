@@ -37,7 +37,7 @@ def openapi_document() -> dict:
             "title": "Yeongdeungpo-gu smart education API",
             "version": "1.0.0",
             "description": "Course runs, enrollment and waiting lists. Times are ISO 8601 "
-            "with the Asia/Seoul offset. Errors are {\"error\": {\"code\", \"message\"}}.",
+            'with the Asia/Seoul offset. Errors are {"error": {"code", "message"}}.',
         },
         "servers": [{"url": "/api/v1"}],
         "components": {

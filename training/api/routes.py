@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import current_app, jsonify, request
 
+from training import MAX_ROW_ID
 from training.accounts.models import Person
 from training.accounts.services import AccountError, authenticate, create_person, issue_token
 from training.api import bp
@@ -163,8 +164,11 @@ def enroll(run_id: int):
     if data and data.get("person_id") is not None:
         if not actor.is_staff:
             return api_error("forbidden", "Only staff may enroll other people.", 403)
-        if not isinstance(data["person_id"], int):
-            raise BadParameter("'person_id' must be an integer.")
+        person_id = data["person_id"]
+        if not isinstance(person_id, int) or isinstance(person_id, bool) or person_id < 1:
+            raise BadParameter("'person_id' must be a positive integer.")
+        if person_id > MAX_ROW_ID:
+            return api_error("not_found", "No such person.", 404)
         person = db.session.get(Person, data["person_id"])
         if person is None:
             return api_error("not_found", "No such person.", 404)
@@ -206,5 +210,3 @@ def me():
             "dong": person.dong,
         }
     )
-
-

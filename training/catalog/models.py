@@ -98,15 +98,9 @@ class CourseRun(db.Model):
         UniqueConstraint("course_id", "number", name="uq_course_runs_course_number"),
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("ends_on >= starts_on", name="dates"),
-        CheckConstraint(
-            "registration_closes_at > registration_opens_at", name="window"
-        ),
-        CheckConstraint(
-            "completion_threshold BETWEEN 1 AND 100", name="completion_threshold"
-        ),
-        CheckConstraint(
-            "min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="ages"
-        ),
+        CheckConstraint("registration_closes_at > registration_opens_at", name="window"),
+        CheckConstraint("completion_threshold BETWEEN 1 AND 100", name="completion_threshold"),
+        CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="ages"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

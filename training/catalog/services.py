@@ -121,16 +121,20 @@ def get_run_listing(run_id: int) -> RunListing | None:
     confirmed = _count_of(EnrollmentStatus.CONFIRMED)
     waitlisted = _count_of(EnrollmentStatus.WAITLISTED)
     applied = _count_of(EnrollmentStatus.APPLIED)
-    row = db.session.execute(
-        select(CourseRun, confirmed, waitlisted, applied)
-        .where(CourseRun.id == run_id)
-        .options(
-            joinedload(CourseRun.course),
-            joinedload(CourseRun.room).joinedload(Room.venue),
-            joinedload(CourseRun.instructor),
-            selectinload(CourseRun.sessions),
+    row = (
+        db.session.execute(
+            select(CourseRun, confirmed, waitlisted, applied)
+            .where(CourseRun.id == run_id)
+            .options(
+                joinedload(CourseRun.course),
+                joinedload(CourseRun.room).joinedload(Room.venue),
+                joinedload(CourseRun.instructor),
+                selectinload(CourseRun.sessions),
+            )
         )
-    ).unique().first()
+        .unique()
+        .first()
+    )
     if row is None:
         return None
     return RunListing(*row)

@@ -19,5 +19,7 @@ class DeskEnrollForm(FlaskForm):
 class DeskNewPersonForm(PersonFieldsMixin, FlaskForm):
     consent = BooleanField(
         _l("수집 항목·목적·보유 기간을 안내하고 본인의 동의를 받았습니다. (필수)"),
-        validators=[InputRequired(_l("본인의 개인정보 수집·이용 동의가 있어야 등록할 수 있습니다."))],
+        validators=[
+            InputRequired(_l("본인의 개인정보 수집·이용 동의가 있어야 등록할 수 있습니다."))
+        ],
     )

@@ -144,7 +144,11 @@ def draw(run_id: int):
         seed = run.lottery_seed
         db.session.commit()
         flash(
-            _("추첨을 마쳤습니다. 신청 %(count)d명, 추첨 번호(시드) %(seed)d.", count=len(drawn), seed=seed),
+            _(
+                "추첨을 마쳤습니다. 신청 %(count)d명, 추첨 번호(시드) %(seed)d.",
+                count=len(drawn),
+                seed=seed,
+            ),
             "success",
         )
     return redirect(url_for("desk.run_roster", run_id=run_id))

@@ -109,7 +109,11 @@ def enroll_person(
     db.session.flush()
     if actor.id != person.id:
         audit.record(
-            actor, "enrollment.create", enrollment, run_id=run.id, person_id=person.id,
+            actor,
+            "enrollment.create",
+            enrollment,
+            run_id=run.id,
+            person_id=person.id,
             status=enrollment.status.value,
         )
     return enrollment
@@ -174,8 +178,12 @@ def cancel_enrollment(
         promote_from_waitlist(run, now=now)
     if actor.id != enrollment.person_id:
         audit.record(
-            actor, "enrollment.cancel", enrollment, run_id=run.id,
-            person_id=enrollment.person_id, previous_status=previous.value,
+            actor,
+            "enrollment.cancel",
+            enrollment,
+            run_id=run.id,
+            person_id=enrollment.person_id,
+            previous_status=previous.value,
         )
     return enrollment
 
@@ -238,9 +246,7 @@ def draw_lottery(
     if run.lottery_drawn_at is not None:
         raise EnrollmentError("lottery_already_drawn", _("이미 추첨을 마친 강좌입니다."))
     if now < run.registration_closes_at:
-        raise EnrollmentError(
-            "registration_open", _("신청 기간이 끝난 뒤에 추첨할 수 있습니다.")
-        )
+        raise EnrollmentError("registration_open", _("신청 기간이 끝난 뒤에 추첨할 수 있습니다."))
     if seed is None:
         seed = secrets.randbits(62)
     applications = db.session.scalars(
@@ -249,9 +255,7 @@ def draw_lottery(
         )
     ).all()
     by_id = {enrollment.id: enrollment for enrollment in applications}
-    order = lottery_order(
-        [(e.id, e.person.is_district_resident) for e in applications], seed
-    )
+    order = lottery_order([(e.id, e.person.is_district_resident) for e in applications], seed)
     seats = run.capacity - run_counts(run).confirmed
     position = _last_waitlist_position(run)
     for enrollment_id in order:
@@ -274,7 +278,12 @@ def draw_lottery(
     run.lottery_drawn_by_id = actor.id
     db.session.flush()
     audit.record(
-        actor, "lottery.draw", run, seed=seed, order=order, capacity=run.capacity,
+        actor,
+        "lottery.draw",
+        run,
+        seed=seed,
+        order=order,
+        capacity=run.capacity,
     )
     return [by_id[i] for i in order]
 
@@ -366,14 +375,18 @@ def _close_waitlist_gap(run: CourseRun, freed_position: int) -> None:
 
 def enrollments_of(person: Person) -> list[Enrollment]:
     """The person's enrollments, newest runs first, with their runs loaded."""
-    return db.session.scalars(
-        select(Enrollment)
-        .join(CourseRun, CourseRun.id == Enrollment.run_id)
-        .where(Enrollment.person_id == person.id)
-        .options(
-            joinedload(Enrollment.run).joinedload(CourseRun.course),
-            joinedload(Enrollment.run).joinedload(CourseRun.room).joinedload(Room.venue),
-            joinedload(Enrollment.run).selectinload(CourseRun.sessions),
+    return (
+        db.session.scalars(
+            select(Enrollment)
+            .join(CourseRun, CourseRun.id == Enrollment.run_id)
+            .where(Enrollment.person_id == person.id)
+            .options(
+                joinedload(Enrollment.run).joinedload(CourseRun.course),
+                joinedload(Enrollment.run).joinedload(CourseRun.room).joinedload(Room.venue),
+                joinedload(Enrollment.run).selectinload(CourseRun.sessions),
+            )
+            .order_by(CourseRun.starts_on.desc(), Enrollment.id.desc())
         )
-        .order_by(CourseRun.starts_on.desc(), Enrollment.id.desc())
-    ).unique().all()
+        .unique()
+        .all()
+    )
