@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
 from training import create_app
@@ -89,6 +91,19 @@ def empty_all_tables() -> None:
                 connection.execute(table.delete())
 
 
+class FreshRequestClient(FlaskClient):
+    """Each request starts with an empty ``g``, as it does in production.
+
+    The ``app`` fixture keeps one application context pushed for the whole test and the test
+    client reuses it, so without this a user cached in ``g`` by one request (Flask-Login's, the
+    API's, the locale) would answer for the next."""
+
+    def open(self, *args, **kwargs):
+        for name in list(g):
+            g.pop(name)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(_schema, database_url, tmp_path):
     app = create_app(
@@ -102,6 +117,7 @@ def app(_schema, database_url, tmp_path):
         }
     )
     app.instance_path = str(tmp_path)
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         empty_all_tables()
         yield app

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from werkzeug.routing import IntegerConverter
 
 from training.config import load_config
@@ -78,6 +78,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 def select_locale() -> str:
     """Korean unless the person chose English (kept in a cookie)."""
+    if not has_request_context():
+        return "ko"
     chosen = request.args.get("lang") or request.cookies.get("lang")
     if chosen in ("ko", "en"):
         g.chosen_locale = chosen

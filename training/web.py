@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from flask import g, request
+from flask import abort, g, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 
@@ -26,6 +26,12 @@ CONTENT_SECURITY_POLICY = (
 
 
 def register_web_helpers(app) -> None:
+    @app.before_request
+    def refuse_json_to_pages():
+        # The pages take HTML form posts only; JSON belongs to /api/.
+        if request.is_json and not request.path.startswith("/api/"):
+            abort(415)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

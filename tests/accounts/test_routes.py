@@ -3,30 +3,9 @@
 from urllib.parse import urlsplit
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from training.accounts.models import ConsentMethod, Person, Role
-
-
-class FreshRequestClient(FlaskClient):
-    """Each request starts with an empty ``g``, as it does in production.
-
-    The ``app`` fixture keeps one application context pushed for the whole test, and the
-    test client reuses it, so without this the logged-in user cached in ``g`` by one request
-    would leak into the next."""
-
-    def open(self, *args, **kwargs):
-        for name in list(g):
-            g.pop(name)
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = FreshRequestClient
-    return app.test_client()
 
 
 def signup_form(**changes) -> dict:
@@ -99,6 +78,22 @@ def test_signup_with_a_registered_phone_says_so(client, db, make_person):
     assert not is_logged_in(client)
 
 
+@pytest.mark.parametrize(
+    "phone", ["010-２３４５-６７８９", "010٢٣٤٥٦٧٨٩"], ids=["fullwidth", "arabic"]
+)
+def test_signup_with_the_same_phone_in_other_digits_is_not_a_second_account(
+    client, db, make_person, phone
+):
+    make_person(phone="01023456789")
+    db.session.commit()
+
+    response = client.post("/signup", data=signup_form(phone=phone))
+
+    assert response.status_code == 200
+    assert people_count(db) == 1
+    assert not is_logged_in(client)
+
+
 def test_signup_with_different_passwords_is_refused(client, db):
     response = client.post("/signup", data=signup_form(password_again="something-else"))
 
@@ -161,9 +156,7 @@ def test_login_with_the_right_password_logs_in(client, db, make_person):
     person = make_person(name="박철수", phone="01098765432")
     db.session.commit()
 
-    response = client.post(
-        "/login", data={"phone": "010-9876-5432", "password": "password123"}
-    )
+    response = client.post("/login", data={"phone": "010-9876-5432", "password": "password123"})
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
@@ -192,9 +185,7 @@ def test_login_with_wrong_credentials_is_refused(client, db, make_person, phone,
     assert not is_logged_in(client)
 
 
-def test_person_registered_at_the_desk_cannot_log_in_without_a_password(
-    client, db, make_person
-):
+def test_person_registered_at_the_desk_cannot_log_in_without_a_password(client, db, make_person):
     person = make_person(password=None)
     db.session.commit()
 
@@ -210,7 +201,8 @@ def test_login_follows_a_local_next(client, db, make_person, target):
     db.session.commit()
 
     response = client.post(
-        "/login", query_string={"next": target},
+        "/login",
+        query_string={"next": target},
         data={"phone": person.phone, "password": "password123"},
     )
 
@@ -236,7 +228,8 @@ def test_login_never_redirects_to_another_site(client, db, make_person, target):
     db.session.commit()
 
     response = client.post(
-        "/login", query_string={"next": target},
+        "/login",
+        query_string={"next": target},
         data={"phone": person.phone, "password": "password123"},
     )
 

@@ -118,8 +118,8 @@ def test_2022_programme_matches_the_work_report(db):
 def test_2022_attendance_and_completion_are_consistent(db):
     seed()
     runs = db.session.scalars(select(CourseRun).where(CourseRun.starts_on < date(2023, 1, 1))).all()
+    runs_by_id = {run.id: run for run in runs}
     sessions_of = {run.id: {s.id for s in run.sessions} for run in runs}
-    ends_of = {run.id: run.sessions[-1].ends_at for run in runs}
     enrollments = db.session.scalars(
         select(Enrollment).where(Enrollment.run_id.in_(sessions_of))
     ).all()
@@ -134,8 +134,7 @@ def test_2022_attendance_and_completion_are_consistent(db):
         if enrollment.status is EnrollmentStatus.CANCELLED:
             assert enrollment.cancelled_at is not None and not mine
             continue
-        run = next(r for r in runs if r.id == enrollment.run_id)
-        assert len(run.sessions) > 0 and enrollment.confirmed_at is not None
+        assert enrollment.confirmed_at is not None
         assert set(mine) == sessions_of[enrollment.run_id]
         attended = sum(m.status in ATTENDED_STATUSES for m in mine.values())
         assert attended >= 1
@@ -143,7 +142,8 @@ def test_2022_attendance_and_completion_are_consistent(db):
             (m.checked_in_at is not None) == (m.status in ATTENDED_STATUSES) for m in mine.values()
         )
         completed = attended * 100 >= 80 * len(mine)
-        assert enrollment.completed_at == (ends_of[enrollment.run_id] if completed else None)
+        run_end = runs_by_id[enrollment.run_id].sessions[-1].ends_at
+        assert enrollment.completed_at == (run_end if completed else None)
     for run in runs:
         confirmed = sum(
             e.run_id == run.id and e.status is EnrollmentStatus.CONFIRMED for e in enrollments
@@ -174,7 +174,7 @@ def test_upcoming_term_has_open_full_and_drawable_runs(db):
     full = [
         r
         for r in first_come
-        if counts[r.id][EnrollmentStatus.CONFIRMED] == r.capacity and waiting[r.id]
+        if r.registration_is_open(NOW) and counts[r.id][EnrollmentStatus.CONFIRMED] == r.capacity
     ]
     drawable = [
         r
@@ -190,9 +190,8 @@ def test_upcoming_term_has_open_full_and_drawable_runs(db):
         today + timedelta(days=14) <= r.starts_on <= today + timedelta(days=56) for r in runs
     )
     assert open_with_seats
-    assert len(full) == 1 and sorted(waiting[full[0].id]) == list(
-        range(1, len(waiting[full[0].id]) + 1)
-    )
+    # Empty waiting list: a newcomer who applies is first in line.
+    assert len(full) == 1 and waiting[full[0].id] == []
     assert len(drawable) == 1 and drawable[0].starts_on >= today + timedelta(days=14)
     assert any(r.min_age == 55 for r in runs)
     assert any(r.room_id is None for r in runs)
@@ -213,20 +212,15 @@ def test_demo_scenario_waitlist_promotion_and_draw(db, make_person):
         )
     )
     full_run = seat.run
-    first_waiting = db.session.scalar(
-        select(Enrollment).where(
-            Enrollment.run_id == full_run.id, Enrollment.waitlist_position == 1
-        )
-    )
     newcomer = make_person(phone="01100000001")
 
     late = enroll_person(full_run, newcomer, now=NOW)
     position_on_enrolling = late.waitlist_position
     cancel_enrollment(seat, actor=resident, now=NOW)
 
-    assert position_on_enrolling == 3
-    assert first_waiting.status is EnrollmentStatus.CONFIRMED
-    assert late.waitlist_position == 2
+    assert position_on_enrolling == 1
+    assert late.status is EnrollmentStatus.CONFIRMED
+    assert late.waitlist_position is None
 
     ready = db.session.scalar(
         select(CourseRun).where(
@@ -274,7 +268,7 @@ def test_demo_resident_runs_never_clash_with_other_upcoming_runs(db):
 
 
 def test_seeding_twice_without_force_fails_and_changes_nothing(runner, db):
-    runner.invoke(args=["seed-demo"])
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
     before = table_counts(db)
     db.session.close()
 
@@ -334,3 +328,14 @@ def test_2022_part_is_the_same_on_every_seed(db):
     seed(now=NOW + timedelta(days=40))
 
     assert digest_of_2022(db) == first
+
+
+def test_force_adds_the_demo_beside_other_data_but_never_twice(db, make_person):
+    make_person(phone="01100000002")
+
+    seed_demo(now=NOW, echo=lambda line: None, force=True)
+
+    assert db.session.scalar(select(func.count(Course.id))) == 44
+    assert db.session.scalar(select(func.count(Person.id)).where(Person.phone == "01000000004"))
+    with pytest.raises(SeedError, match="already there"):
+        seed_demo(now=NOW, echo=lambda line: None, force=True)

@@ -4,31 +4,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.notifications.models import Notification
-
-
-class FreshRequestClient(FlaskClient):
-    """Each request starts with an empty ``g``, as it does in production.
-
-    The ``app`` fixture keeps one application context pushed for the whole test, and the
-    test client reuses it, so without this the logged-in user cached in ``g`` by one request
-    would leak into the next, and into other clients."""
-
-    def open(self, *args, **kwargs):
-        for name in list(g):
-            g.pop(name)
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = FreshRequestClient
-    return app.test_client()
 
 
 @pytest.fixture
@@ -101,9 +80,7 @@ def test_enrolling_in_a_run_with_seats_confirms(client_for, db, make_run, make_p
     assert enrollment.channel is Channel.WEB
 
 
-def test_enrolling_in_a_full_run_waitlists_with_position(
-    client_for, db, make_run, make_person
-):
+def test_enrolling_in_a_full_run_waitlists_with_position(client_for, db, make_run, make_person):
     run = make_run(capacity=1, **open_window())
     first, second, third = make_person(), make_person(), make_person()
     db.session.commit()

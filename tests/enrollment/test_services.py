@@ -15,6 +15,7 @@ from training.enrollment.services import (
     cancel_enrollment,
     draw_lottery,
     enroll_person,
+    enrollments_of,
     lottery_order,
     run_counts,
 )
@@ -288,6 +289,18 @@ def test_enroll_again_after_cancelling_is_allowed(make_run, make_person):
     assert second.id != first.id
     assert second.status is EnrollmentStatus.CONFIRMED
     assert run_counts(run).confirmed == 1
+
+
+def test_enrollments_of_lists_newest_runs_first_with_cancelled_ones(make_run, make_person):
+    person = make_person()
+    march = make_run(starts_on=date(2026, 3, 16))
+    april = make_run(starts_on=date(2026, 4, 6))
+    in_march = enroll(march, person)
+    cancel_enrollment(in_march, actor=person, now=NOW)
+    in_april = enroll(april, person)
+    enroll(april, make_person())
+
+    assert [e.id for e in enrollments_of(person)] == [in_april.id, in_march.id]
 
 
 # Eligibility

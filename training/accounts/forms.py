@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length, NumberRange
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, Regexp
 
 from training.accounts.models import DONGS, OUTSIDE_DISTRICT
 
@@ -30,11 +30,11 @@ class PersonFieldsMixin:
         description=_l("예: 010-1234-5678"),
         render_kw={"inputmode": "tel", "autocomplete": "tel"},
     )
-    birth_year = IntegerField(
+    birth_year = StringField(
         _l("태어난 해"),
         validators=[
             InputRequired(_l("태어난 해를 네 자리 숫자로 적어 주세요.")),
-            NumberRange(1900, 2100, _l("태어난 해를 네 자리 숫자로 적어 주세요.")),
+            Regexp(r"^[0-9]{4}$", message=_l("태어난 해를 네 자리 숫자로 적어 주세요.")),
         ],
         description=_l("예: 1956"),
         render_kw={"inputmode": "numeric"},

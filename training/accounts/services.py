@@ -1,6 +1,7 @@
 """Accounts: sign-up with consent, log-in, desk registration and API tokens."""
 
 import re
+import unicodedata
 from datetime import datetime
 
 from flask import current_app
@@ -15,7 +16,7 @@ from training.accounts.models import DONGS, OUTSIDE_DISTRICT, ConsentMethod, Per
 from training.db_types import to_seoul, utcnow
 from training.extensions import db
 
-PHONE_PATTERN = re.compile(r"^01[016789]\d{7,8}$")
+PHONE_PATTERN = re.compile(r"01[016789][0-9]{7,8}")
 MIN_PASSWORD_LENGTH = 8
 TOKEN_SALT = "api-token"
 
@@ -33,8 +34,9 @@ class AccountError(Exception):
 
 def normalize_phone(raw: str) -> str:
     """Digits of a Korean mobile number ("010-1234-5678" -> "01012345678")."""
-    digits = re.sub(r"[\s\-.]", "", raw or "")
-    if not PHONE_PATTERN.match(digits):
+    # NFKC turns full-width digits into ASCII ones, so one number has one spelling.
+    digits = re.sub(r"[\s\-.]", "", unicodedata.normalize("NFKC", raw or ""))
+    if not PHONE_PATTERN.fullmatch(digits):
         raise AccountError(
             "invalid_phone", _("휴대전화 번호를 010-1234-5678 형식으로 적어 주세요."), "phone"
         )
@@ -64,11 +66,13 @@ def mask_name(name: str) -> str:
 
 def validate_person_fields(name: str, birth_year, dong: str, now: datetime | None = None):
     """Check the fields every person record needs; returns cleaned values."""
-    name = (name or "").strip()
-    if not 2 <= len(name) <= 40:
+    name = unicodedata.normalize("NFC", (name or "").strip())
+    if not 2 <= len(name) <= 40 or any(unicodedata.category(c).startswith("C") for c in name):
         raise AccountError("invalid_name", _("이름을 2자 이상 40자 이하로 적어 주세요."), "name")
     this_year = to_seoul(now or utcnow()).year
     try:
+        if isinstance(birth_year, str) and not re.fullmatch(r"[0-9]{4}", birth_year.strip()):
+            raise ValueError(birth_year)
         birth_year = int(birth_year)
     except (TypeError, ValueError):
         raise AccountError(

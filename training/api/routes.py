@@ -24,7 +24,7 @@ from training.enrollment.services import (
 from training.errors import api_error
 from training.extensions import db, limiter
 
-MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_PATTERN = re.compile(r"^((?:19|20)\d{2})-(0[1-9]|1[0-2])$")
 
 
 class BadParameter(Exception):
@@ -50,9 +50,14 @@ def enrollment_error(error: EnrollmentError):
     return api_error(error.code, error.message, error.status)
 
 
-def json_body() -> dict:
-    """The request's JSON object, or BadParameter."""
-    data = request.get_json(silent=True)
+def json_body(required: bool = True) -> dict:
+    """The request's JSON object ({} for an empty optional body), or BadParameter."""
+    if not required and not request.get_data(cache=True):
+        return {}
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:
+        data = None
     if not isinstance(data, dict):
         raise BadParameter("The body must be a JSON object.")
     return data
@@ -126,7 +131,7 @@ def _run_filters() -> tuple[RunFilters, int | None]:
         filters.month = date(int(match.group(1)), int(match.group(2)), 1)
     limit = args.get("limit")
     if limit is not None:
-        if not limit.isdigit() or not 1 <= int(limit) <= 10_000:
+        if not re.fullmatch(r"[0-9]{1,5}", limit) or not 1 <= int(limit) <= 10_000:
             raise BadParameter("'limit' must be a whole number from 1 to 10000.")
         limit = int(limit)
     return filters, limit
@@ -158,10 +163,8 @@ def enroll(run_id: int):
     if course_run is None:
         return api_error("not_found", "No such run.", 404)
     person = actor
-    data = request.get_json(silent=True) if request.data else None
-    if data is not None and not isinstance(data, dict):
-        raise BadParameter("The body must be a JSON object.")
-    if data and data.get("person_id") is not None:
+    data = json_body(required=False)
+    if data.get("person_id") is not None:
         if not actor.is_staff:
             return api_error("forbidden", "Only staff may enroll other people.", 403)
         person_id = data["person_id"]

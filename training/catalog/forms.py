@@ -17,13 +17,17 @@ class CatalogFilterForm(FlaskForm):
         csrf = False
 
     month = SelectField(
-        _l("월"), validators=[Optional(), Regexp(r"^\d{4}-(0[1-9]|1[0-2])$")], validate_choice=False
+        _l("월"),
+        default="",
+        validators=[Optional(), Regexp(r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$")],
+        validate_choice=False,
     )
-    venue = SelectField(_l("교육장"), validate_choice=True)
-    category = SelectField(_l("분야"))
-    level = SelectField(_l("수준"))
-    audience = SelectField(_l("대상"))
-    delivery = SelectField(_l("교육 방식"))
+    # A filter left out of the address means "all", as the empty choice does.
+    venue = SelectField(_l("교육장"), default="")
+    category = SelectField(_l("분야"), default="")
+    level = SelectField(_l("수준"), default="")
+    audience = SelectField(_l("대상"), default="")
+    delivery = SelectField(_l("교육 방식"), default="")
     has_seats = BooleanField(_l("자리가 남은 강좌만"))
 
     def fill_choices(self, venues, months, labels) -> None:

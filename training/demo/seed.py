@@ -39,11 +39,10 @@ DEMO_PASSWORD = "demo1234!"
 YEAR_SEED = 2022
 UPCOMING_SEED = 2026
 
-# The work report's figures (see /work/shared/domain.md).
+# The figures of the division's 2022 work report.
 FIRST_HALF = (date(2022, 1, 1), date(2022, 8, 31))
 SECOND_HALF = (date(2022, 9, 1), date(2022, 12, 31))
 RESIDENT_RUNS = {FIRST_HALF: 79, SECOND_HALF: 61}
-RESIDENT_HOURS_PER_RUN = 20
 STAFF_RUNS_PER_COURSE = {FIRST_HALF: 1, SECOND_HALF: 3}
 STAFF_LONG_RUNS = 3  # 8 hours; the other nine staff runs take 7 (87 hours in all)
 RESIDENTS_TRAINED_FIRST_HALF = 1405
@@ -51,6 +50,8 @@ STAFF_TRAINED_FIRST_HALF = 52
 STAFF_SIZES_FIRST_HALF = (19, 18, 18)  # 55 places for 52 people: three took two courses
 
 MIN_CLASS = 12
+STAFF_CAPACITY = 20
+COMPLETION_THRESHOLD = 80  # per cent of sessions attended, as CourseRun's default
 MAX_RUNS_PER_PERSON = 3
 MAX_UPCOMING_PER_PERSON = 2  # the enrollment rules allow three live ones; leave room to try
 
@@ -389,6 +390,7 @@ class Format:
 
 TWICE_A_WEEK = ((0, 2), (1, 3), (2, 4), (0, 3), (1, 4))
 TWO_DAYS_RUNNING = ((0, 1), (1, 2), (2, 3), (3, 4))
+# Both resident formats make 20 hours: 140 runs give the report's 2,800.
 RESIDENT_FORMATS = (
     Format(10, timedelta(hours=2), TWICE_A_WEEK, (time(10), time(13, 30), time(16))),
     Format(8, timedelta(hours=2, minutes=30), TWICE_A_WEEK, (time(10), time(13, 30), time(16))),
@@ -419,7 +421,7 @@ class UpcomingSpec:
 # resident run, so that they can still enroll anywhere.
 UPCOMING = (
     UpcomingSpec(
-        "C28", 20, confirmed=20, waitlisted=2, by_demo_instructor=True, with_demo_resident=True
+        "C28", 20, confirmed=20, waitlisted=0, by_demo_instructor=True, with_demo_resident=True
     ),
     UpcomingSpec("C09", 24, confirmed=9, by_demo_instructor=True),
     UpcomingSpec("C01", 20, confirmed=19),
@@ -713,6 +715,7 @@ class DemoPlan:
     ) -> PlannedRun:
         spec = COURSE_BY_CODE[code]
         online = spec.delivery is Delivery.ONLINE
+        # Classes began after the first week of January.
         start_from = max(half[0], date(2022, 1, 10))
         sessions, room, teacher = self.schedule(
             self.rng,
@@ -756,7 +759,8 @@ class DemoPlan:
             RESIDENT_CODES, weights, k=RESIDENT_RUNS[FIRST_HALF] - len(RESIDENT_CODES)
         )
         second_codes = rng.choices(RESIDENT_CODES, weights, k=RESIDENT_RUNS[SECOND_HALF])
-        long_staff_runs = set(rng.sample(range(len(STAFF_CODES) * 4), STAFF_LONG_RUNS))
+        staff_run_count = len(STAFF_CODES) * sum(STAFF_RUNS_PER_COURSE.values())
+        long_staff_runs = set(rng.sample(range(staff_run_count), STAFF_LONG_RUNS))
 
         staff_first = self._plan_staff_runs(FIRST_HALF, long_staff_runs, 0)
         staff_second = self._plan_staff_runs(SECOND_HALF, long_staff_runs, len(staff_first))
@@ -768,8 +772,7 @@ class DemoPlan:
             self._run_2022(code, rng.choice(RESIDENT_FORMATS), SECOND_HALF) for code in second_codes
         ]
 
-        # The demo resident finished a smartphone course in spring: their history and a
-        # certificate to print.
+        # The demo resident finished a smartphone course in spring, so their page has history.
         demo_run = min((r for r in first if r.code == "C09"), key=lambda r: r.sessions[0])
         sizes = self._class_sizes(first, RESIDENTS_TRAINED_FIRST_HALF)
         self.trained_first_half = self._fill_exact(
@@ -798,7 +801,9 @@ class DemoPlan:
                 fmt = STAFF_LONG if counted in long_runs else STAFF_SHORT
                 online = COURSE_BY_CODE[code].delivery is Delivery.ONLINE
                 runs.append(
-                    self._run_2022(code, fmt, half, capacity=ONLINE_CAPACITY if online else 20)
+                    self._run_2022(
+                        code, fmt, half, capacity=ONLINE_CAPACITY if online else STAFF_CAPACITY
+                    )
                 )
                 counted += 1
         return runs
@@ -909,8 +914,7 @@ class DemoPlan:
             note = rng.choice(EXCUSE_NOTES) if status is AttendanceStatus.EXCUSED else ""
             enrollment.marks.append((index, status, checked_in_at, recorded_at, note))
         attended = sum(status in attended_statuses for status in statuses)
-        # The completion threshold is a share of sessions (80 %, the model's default).
-        if attended * 100 >= 80 * count:
+        if attended * 100 >= COMPLETION_THRESHOLD * count:
             enrollment.completed_at = run.sessions[-1][1]
 
     def _add_cancellation(self, run: PlannedRun, pool: list[int]) -> None:
@@ -918,7 +922,8 @@ class DemoPlan:
         if self.rng.random() >= 0.25:
             return
         person = self.rng.choice(pool)
-        if person in run.members:
+        # Someone who could have taken the place: eligible, new to the course, free then.
+        if not self.can_take(person, run, max_runs=99):
             return
         created_at = self._moment_between(run.opens_at, run.closes_at)
         cancelled_at = self._moment_between(created_at, run.sessions[0][0] - timedelta(days=1))
@@ -1197,7 +1202,7 @@ def _insert_plan(plan: DemoPlan, echo) -> dict[str, int]:
                 "registration_opens_at": run.opens_at,
                 "registration_closes_at": run.closes_at,
                 "selection": run.selection,
-                "completion_threshold": 80,
+                "completion_threshold": COMPLETION_THRESHOLD,
                 "min_age": run.spec.min_age,
                 "max_age": None,
                 "lottery_seed": run.lottery_seed,
@@ -1290,13 +1295,13 @@ def _summary(plan: DemoPlan, counts: dict[str, int]) -> str:
     ]
     for account in DEMO_ACCOUNTS:
         phone = f"{account.phone[:3]}-{account.phone[3:7]}-{account.phone[7:]}"
-        lines.append(f"  {account.label:<16} {account.name:<4} {phone}  {DEMO_PASSWORD}")
+        lines.append(f"  {phone}  {DEMO_PASSWORD}  {account.label} {account.name}")
     resident = DEMO_ACCOUNTS[RESIDENT]
     lines += [
         "",
         "해 볼 것 (things to try):",
-        f"  - {resident.name}님은 만석인 '{full.title}'에 확정되어 있습니다. 취소하면 대기 1번이 "
-        "확정됩니다. 새로 가입해 이 강좌를 신청하면 대기 3번이 됩니다.",
+        f"  - '{full.title}'은(는) 자리가 모두 찼습니다. 새로 가입해 신청하면 대기 1번이 되고, "
+        f"이 강좌에 확정된 {resident.name}님으로 로그인해 취소하면 곧바로 확정됩니다.",
         f"  - '{ready.title}'는 신청이 마감되어 담당자가 바로 추첨할 수 있습니다.",
     ]
     return "\n".join(lines)

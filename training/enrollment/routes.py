@@ -1,6 +1,6 @@
 """Enroll in a run, cancel, and "my page"."""
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
@@ -83,13 +83,19 @@ def read_notifications():
     return redirect(url_for("enrollment.my_page"))
 
 
-@bp.route("/me/enrollments/<int:enrollment_id>/cancel", methods=["POST"])
+@bp.route("/me/enrollments/<int:enrollment_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(enrollment_id: int):
     enrollment = db.get_or_404(Enrollment, enrollment_id)
     if enrollment.person_id != current_user.id:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if request.method == "GET" or not enrollment.is_active:
+        if not enrollment.is_active:
+            flash(_("이미 취소된 신청입니다."), "info")
+            return redirect(url_for("enrollment.my_page"))
+        return render_template("enrollment/cancel.html", enrollment=enrollment, form=form)
+    if not form.validate_on_submit():
         abort(400)
     try:
         cancel_enrollment(enrollment, actor=current_user)

@@ -1,0 +1,386 @@
+"""The staff desk through the test client: access, enrolling for people, lottery, roster."""
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from training.accounts.models import ConsentMethod, Person, Role
+from training.audit.models import AuditEntry
+from training.catalog.models import Audience, Selection
+from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
+
+
+@pytest.fixture
+def client_for(app, client):
+    """A logged-in client for a person."""
+
+    def make(person):
+        new = app.test_client()
+        response = new.post("/login", data={"phone": person.phone, "password": "password123"})
+        assert response.status_code == 302
+        return new
+
+    return make
+
+
+@pytest.fixture
+def staff(db, make_person):
+    person = make_person(role=Role.STAFF, name="정담당")
+    db.session.commit()
+    return person
+
+
+@pytest.fixture
+def desk(client_for, staff):
+    return client_for(staff)
+
+
+def open_window(days_ahead: int = 14) -> dict:
+    """make_run arguments for a run whose registration is open right now."""
+    now = datetime.now(UTC)
+    return {
+        "opens_at": now - timedelta(days=1),
+        "closes_at": now + timedelta(days=1),
+        "starts_on": now.date() + timedelta(days=days_ahead),
+    }
+
+
+def new_person_form(**changes) -> dict:
+    form = {
+        "name": "최말순",
+        "phone": "010-3333-4444",
+        "birth_year": "1948",
+        "dong": "신길1동",
+        "consent": "y",
+    }
+    form.update(changes)
+    return {key: value for key, value in form.items() if value is not None}
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def audit_actions(db) -> list[str]:
+    return list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+# Who may use the desk
+
+
+def test_desk_requires_login(client):
+    response = client.get("/desk/")
+
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/login"
+
+
+@pytest.mark.parametrize("role", [Role.RESIDENT, Role.INSTRUCTOR])
+def test_desk_is_forbidden_to_non_staff(client_for, db, make_person, make_run, role):
+    run = make_run(**open_window())
+    person = make_person(role=role)
+    db.session.commit()
+    other = client_for(person)
+
+    for method, url in [
+        ("GET", "/desk/"),
+        ("GET", f"/desk/runs/{run.id}"),
+        ("POST", f"/desk/runs/{run.id}/enroll"),
+        ("POST", f"/desk/runs/{run.id}/enroll-new"),
+        ("POST", f"/desk/runs/{run.id}/draw"),
+    ]:
+        response = other.open(url, method=method, data={"phone": person.phone})
+        assert response.status_code == 403, url
+        assert "이 페이지를 볼 권한이 없습니다." in response.get_data(as_text=True)
+    assert count(db, Enrollment) == 0
+    assert "roster.view" not in audit_actions(db)
+
+
+@pytest.mark.parametrize("role", [Role.STAFF, Role.ADMIN])
+def test_desk_lists_runs_for_staff(client_for, db, make_person, make_run, role):
+    make_run(title="영상 편집 입문", **open_window())
+    person = make_person(role=role)
+    db.session.commit()
+
+    response = client_for(person).get("/desk/")
+
+    assert response.status_code == 200
+    assert "영상 편집 입문 1기" in response.get_data(as_text=True)
+
+
+def test_roster_of_a_missing_run_is_404(desk):
+    assert desk.get("/desk/runs/999999").status_code == 404
+
+
+# Enrolling a registered person
+
+
+def test_desk_enrolls_a_registered_person_by_phone(desk, db, make_run, make_person, staff):
+    run = make_run(**open_window())
+    person = make_person(name="한복순", phone="01055556666")
+    db.session.commit()
+
+    response = desk.post(f"/desk/runs/{run.id}/enroll", data={"phone": "010-5555-6666"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/desk/runs/{run.id}"
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.person_id == person.id))
+    assert enrollment.status is EnrollmentStatus.CONFIRMED
+    assert enrollment.channel is Channel.DESK
+    assert enrollment.created_by_id == staff.id
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "enrollment.create"))
+    assert entry is not None
+    assert entry.actor_id == staff.id
+    assert entry.subject_id == enrollment.id
+    html = desk.get(response.headers["Location"]).get_data(as_text=True)
+    assert "한복순님: 수강이 확정되었습니다." in html
+    assert "010-5555-6666" in html
+
+
+def test_desk_enrolling_an_unknown_phone_says_so(desk, db, make_run):
+    run = make_run(**open_window())
+    db.session.commit()
+
+    response = desk.post(f"/desk/runs/{run.id}/enroll", data={"phone": "010-9999-0000"})
+
+    assert response.status_code == 400
+    assert "등록되지 않은 번호입니다. 아래에서 새로 등록해 주세요." in response.get_data(
+        as_text=True
+    )
+    assert count(db, Enrollment) == 0
+
+
+@pytest.mark.parametrize("phone", ["", "12345", "02-123-4567"])
+def test_desk_enrolling_with_a_bad_phone_shows_a_field_error(desk, db, make_run, phone):
+    run = make_run(**open_window())
+    db.session.commit()
+
+    response = desk.post(f"/desk/runs/{run.id}/enroll", data={"phone": phone})
+
+    assert response.status_code == 400
+    assert "휴대전화 번호를 " in response.get_data(as_text=True)
+    assert count(db, Enrollment) == 0
+
+
+def test_desk_enrolling_into_a_missing_run_is_404(desk):
+    response = desk.post("/desk/runs/999999/enroll", data={"phone": "010-5555-6666"})
+
+    assert response.status_code == 404
+
+
+def test_desk_refusal_is_flashed_with_the_persons_name(desk, db, make_run, make_person):
+    run = make_run(audience=Audience.STAFF, **open_window())
+    make_person(name="오영수", phone="01077778888")
+    db.session.commit()
+
+    response = desk.post(
+        f"/desk/runs/{run.id}/enroll", data={"phone": "01077778888"}, follow_redirects=True
+    )
+
+    assert response.status_code == 200
+    assert "오영수님: 직원 교육은 구청 직원만 신청할 수 있습니다." in response.get_data(
+        as_text=True
+    )
+    assert count(db, Enrollment) == 0
+
+
+# Registering and enrolling a new person
+
+
+def test_desk_registers_a_new_person_and_enrolls_them(desk, db, make_run, staff):
+    run = make_run(**open_window())
+    db.session.commit()
+
+    response = desk.post(f"/desk/runs/{run.id}/enroll-new", data=new_person_form())
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/desk/runs/{run.id}"
+    person = db.session.scalar(select(Person).where(Person.phone == "01033334444"))
+    assert person is not None
+    assert person.consent_method is ConsentMethod.DESK
+    assert person.password_hash is None
+    assert person.created_by_id == staff.id
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.person_id == person.id))
+    assert enrollment.status is EnrollmentStatus.CONFIRMED
+    assert enrollment.channel is Channel.DESK
+    assert {"person.create", "enrollment.create"} <= set(audit_actions(db))
+
+
+def test_desk_new_person_without_consent_is_refused(desk, db, make_run):
+    run = make_run(**open_window())
+    db.session.commit()
+    people_before = count(db, Person)
+
+    response = desk.post(f"/desk/runs/{run.id}/enroll-new", data=new_person_form(consent=None))
+
+    assert response.status_code == 400
+    assert "본인의 개인정보 수집·이용 동의가 있어야 등록할 수 있습니다." in response.get_data(
+        as_text=True
+    )
+    assert count(db, Person) == people_before
+    assert count(db, Enrollment) == 0
+
+
+def test_desk_new_person_with_a_registered_phone_is_refused(desk, db, make_run, make_person):
+    run = make_run(**open_window())
+    make_person(phone="01033334444")
+    db.session.commit()
+    people_before = count(db, Person)
+
+    response = desk.post(f"/desk/runs/{run.id}/enroll-new", data=new_person_form())
+
+    assert response.status_code == 400
+    assert "이미 등록된 휴대전화 번호입니다." in response.get_data(as_text=True)
+    assert count(db, Person) == people_before
+    assert count(db, Enrollment) == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"birth_year": "abcd"}, "태어난 해를 네 자리 숫자로 적어 주세요."),
+        ({"birth_year": None}, "태어난 해를 네 자리 숫자로 적어 주세요."),
+        ({"dong": "강남동"}, 'id="dong-error"'),
+        ({"name": "김"}, "이름을 2자 이상 40자 이하로 적어 주세요."),
+    ],
+)
+def test_desk_new_person_with_bad_fields_shows_errors(desk, db, make_run, changes, message):
+    run = make_run(**open_window())
+    db.session.commit()
+    people_before = count(db, Person)
+
+    response = desk.post(f"/desk/runs/{run.id}/enroll-new", data=new_person_form(**changes))
+
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert count(db, Person) == people_before
+
+
+def test_desk_new_person_not_eligible_stays_registered_without_enrollment(desk, db, make_run):
+    run = make_run(audience=Audience.STAFF, **open_window())
+    db.session.commit()
+
+    response = desk.post(f"/desk/runs/{run.id}/enroll-new", data=new_person_form())
+
+    assert response.status_code == 302
+    person = db.session.scalar(select(Person).where(Person.phone == "01033334444"))
+    assert person is not None
+    assert count(db, Enrollment) == 0
+    html = desk.get(response.headers["Location"]).get_data(as_text=True)
+    assert "최말순님: 직원 교육은 구청 직원만 신청할 수 있습니다." in html
+
+
+# Lottery
+
+
+def add_application(db, run, person) -> None:
+    db.session.add(
+        Enrollment(
+            run_id=run.id,
+            person_id=person.id,
+            status=EnrollmentStatus.APPLIED,
+            channel=Channel.WEB,
+            created_by_id=person.id,
+        )
+    )
+    db.session.flush()
+
+
+def test_desk_draws_a_closed_lottery(desk, db, make_run, make_person):
+    now = datetime.now(UTC)
+    run = make_run(
+        capacity=2,
+        selection=Selection.LOTTERY,
+        opens_at=now - timedelta(days=5),
+        closes_at=now - timedelta(hours=1),
+        starts_on=now.date() + timedelta(days=14),
+    )
+    for _ in range(5):
+        add_application(db, run, make_person())
+    db.session.commit()
+    assert "추첨하기" in desk.get(f"/desk/runs/{run.id}").get_data(as_text=True)
+
+    response = desk.post(f"/desk/runs/{run.id}/draw")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/desk/runs/{run.id}"
+    db.session.expire_all()
+    statuses = list(
+        db.session.scalars(select(Enrollment.status).where(Enrollment.run_id == run.id))
+    )
+    assert statuses.count(EnrollmentStatus.CONFIRMED) == 2
+    assert statuses.count(EnrollmentStatus.WAITLISTED) == 3
+    positions = sorted(
+        db.session.scalars(
+            select(Enrollment.waitlist_position).where(
+                Enrollment.run_id == run.id, Enrollment.waitlist_position.is_not(None)
+            )
+        )
+    )
+    assert positions == [1, 2, 3]
+    assert "lottery.draw" in audit_actions(db)
+    html = desk.get(f"/desk/runs/{run.id}").get_data(as_text=True)
+    assert "추첨을 마쳤습니다. 신청 5명" in html
+
+
+def test_desk_lottery_cannot_be_drawn_while_registration_is_open(desk, db, make_run, make_person):
+    run = make_run(selection=Selection.LOTTERY, **open_window())
+    add_application(db, run, make_person())
+    db.session.commit()
+
+    response = desk.post(f"/desk/runs/{run.id}/draw", follow_redirects=True)
+
+    assert response.status_code == 200
+    assert "신청 기간이 끝난 뒤에 추첨할 수 있습니다." in response.get_data(as_text=True)
+    assert db.session.scalar(select(Enrollment.status)) is EnrollmentStatus.APPLIED
+
+
+# Roster and cancelling
+
+
+def test_viewing_the_roster_is_recorded(desk, db, make_run, make_person, staff):
+    run = make_run(**open_window())
+    person = make_person(name="윤정희")
+    db.session.add(
+        Enrollment(
+            run_id=run.id,
+            person_id=person.id,
+            status=EnrollmentStatus.CONFIRMED,
+            channel=Channel.WEB,
+            created_by_id=person.id,
+        )
+    )
+    db.session.commit()
+
+    response = desk.get(f"/desk/runs/{run.id}")
+
+    assert response.status_code == 200
+    assert "윤정희" in response.get_data(as_text=True)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "roster.view"))
+    assert entry is not None
+    assert entry.actor_id == staff.id
+    assert entry.subject_id == run.id
+
+
+def test_desk_cancel_promotes_the_first_waitlisted(desk, db, make_run, make_person, staff):
+    run = make_run(capacity=1, **open_window())
+    holder, waiting = make_person(), make_person(phone="01012120000")
+    db.session.commit()
+    desk.post(f"/desk/runs/{run.id}/enroll", data={"phone": holder.phone})
+    desk.post(f"/desk/runs/{run.id}/enroll", data={"phone": waiting.phone})
+    held = db.session.scalar(select(Enrollment).where(Enrollment.person_id == holder.id))
+
+    response = desk.post(f"/desk/enrollments/{held.id}/cancel")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/desk/runs/{run.id}"
+    db.session.expire_all()
+    promoted = db.session.scalar(select(Enrollment).where(Enrollment.person_id == waiting.id))
+    assert promoted.status is EnrollmentStatus.CONFIRMED
+    assert "enrollment.cancel" in audit_actions(db)
+
+
+def test_desk_cancel_of_a_missing_enrollment_is_404(desk):
+    assert desk.post("/desk/enrollments/999999/cancel").status_code == 404
