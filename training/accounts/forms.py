@@ -45,6 +45,16 @@ class PersonFieldsMixin:
         validators=[InputRequired(_l("사는 동을 목록에서 골라 주세요."))],
     )
 
+    def person_fields(self) -> dict:
+        """The fields create_person takes, as entered."""
+        return {
+            "name": self.name.data,
+            "phone": self.phone.data,
+            "birth_year": self.birth_year.data,
+            "dong": self.dong.data,
+            "consent": self.consent.data,
+        }
+
 
 class SignupForm(PersonFieldsMixin, FlaskForm):
     password = PasswordField(

@@ -45,14 +45,7 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            person = create_person(
-                name=form.name.data,
-                phone=form.phone.data,
-                birth_year=form.birth_year.data,
-                dong=form.dong.data,
-                password=form.password.data,
-                consent=form.consent.data,
-            )
+            person = create_person(**form.person_fields(), password=form.password.data)
         except AccountError as error:
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(error.message)

@@ -16,13 +16,8 @@ from training.db_types import utcnow
 from training.desk import bp
 from training.desk.forms import DeskEnrollForm, DeskNewPersonForm
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
-from training.enrollment.routes import enrolled_message
-from training.enrollment.services import (
-    EnrollmentError,
-    cancel_enrollment,
-    draw_lottery,
-    enroll_person,
-)
+from training.enrollment.routes import cancel_and_report, enrolled_message
+from training.enrollment.services import EnrollmentError, draw_lottery, enroll_person
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.permissions import staff_required
@@ -112,11 +107,7 @@ def enroll_new(run_id: int):
     if form.validate_on_submit():
         try:
             person = create_person(
-                name=form.name.data,
-                phone=form.phone.data,
-                birth_year=form.birth_year.data,
-                dong=form.dong.data,
-                consent=form.consent.data,
+                **form.person_fields(),
                 consent_method=ConsentMethod.DESK,
                 created_by=current_user,
             )
@@ -161,12 +152,5 @@ def cancel(enrollment_id: int):
     run_id = enrollment.run_id
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        cancel_enrollment(enrollment, actor=current_user)
-    except EnrollmentError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("신청을 취소했습니다."), "success")
+    cancel_and_report(enrollment, actor=current_user)
     return redirect(url_for("desk.run_roster", run_id=run_id))

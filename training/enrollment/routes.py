@@ -97,12 +97,17 @@ def cancel(enrollment_id: int):
         return render_template("enrollment/cancel.html", enrollment=enrollment, form=form)
     if not form.validate_on_submit():
         abort(400)
+    cancel_and_report(enrollment, actor=current_user)
+    return redirect(url_for("enrollment.my_page"))
+
+
+def cancel_and_report(enrollment: Enrollment, actor) -> None:
+    """Cancel, commit and flash the outcome (a refusal changes nothing)."""
     try:
-        cancel_enrollment(enrollment, actor=current_user)
+        cancel_enrollment(enrollment, actor=actor)
     except EnrollmentError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
         db.session.commit()
         flash(_("신청을 취소했습니다."), "success")
-    return redirect(url_for("enrollment.my_page"))
