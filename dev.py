@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -90,8 +91,22 @@ def serve(options) -> None:
         run(*command)
 
 
+def find_chromium() -> str | None:
+    """The Chromium the browser tests drive (CHROMIUM overrides), or None."""
+    candidates = [os.environ.get("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
+    for candidate in candidates:
+        if candidate and Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium")
+
+
 def test(options) -> None:
     install("dev")
+    if find_chromium() is None:
+        say(
+            "Chromium was not found: the browser tests (tests/browser) will be SKIPPED. "
+            "Install Debian's chromium package (or set CHROMIUM) to run them."
+        )
     pytest = [PYTHON, "-m", "pytest", *options.pytest_args]
     say("Running the test suite on SQLite")
     sqlite = subprocess.run(

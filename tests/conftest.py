@@ -1,5 +1,10 @@
 """Fixtures: an app on a fresh database per test, and builders for the usual records.
 
+Builders: ``make_person``, ``make_room``, ``make_run`` (registration around the fixed ``NOW``),
+``make_open_run`` (registration open around the real clock, for the routes), ``make_enrollment``
+(an Enrollment row put straight in the table), ``client_for`` (a logged-in test client),
+``staff`` and ``desk`` (a member of staff and their logged-in client) and ``count_rows``.
+
 The suite runs on SQLite by default; with TRAINING_TEST_DATABASE=postgres it runs on the
 PostgreSQL named by TRAINING_TEST_POSTGRES_URL."""
 
@@ -10,7 +15,7 @@ from itertools import count
 import pytest
 from flask import g
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, func, make_url, select, text
 
 from training import create_app
 from training.accounts.models import ConsentMethod, Person, Role
@@ -27,6 +32,7 @@ from training.catalog.models import (
     Venue,
 )
 from training.config import normalize_database_url
+from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.extensions import db as _db
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 10:00 in Seoul
@@ -140,6 +146,13 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def _saved(record):
+    """Add a record to the session and flush it, so that it has its id."""
+    _db.session.add(record)
+    _db.session.flush()
+    return record
+
+
 _phones = count(10000000)
 
 
@@ -155,22 +168,21 @@ def make_person(db):
     ) -> Person:
         from werkzeug.security import generate_password_hash
 
-        person = Person(
-            name=name,
-            phone=phone or f"010{next(_phones):08d}",
-            birth_year=birth_year,
-            dong=dong,
-            role=role,
-            # A fast hash: the suite builds many people.
-            password_hash=generate_password_hash(password, method="pbkdf2:sha256:1000")
-            if password
-            else None,
-            consent_version="test",
-            consent_method=ConsentMethod.ONLINE,
+        return _saved(
+            Person(
+                name=name,
+                phone=phone or f"010{next(_phones):08d}",
+                birth_year=birth_year,
+                dong=dong,
+                role=role,
+                # A fast hash: the suite builds many people.
+                password_hash=generate_password_hash(password, method="pbkdf2:sha256:1000")
+                if password
+                else None,
+                consent_version="test",
+                consent_method=ConsentMethod.ONLINE,
+            )
         )
-        db.session.add(person)
-        db.session.flush()
-        return person
 
     return make
 
@@ -180,13 +192,8 @@ def make_room(db):
     def make(seats: int = 28) -> Room:
         venue = db.session.query(Venue).filter_by(name="평생스마트교육장").one_or_none()
         if venue is None:
-            venue = Venue(name="평생스마트교육장", address="서울 영등포구 대림3동")
-            db.session.add(venue)
-            db.session.flush()
-        room = Room(venue_id=venue.id, name=f"강의실 {next(_phones)}", seats=seats)
-        db.session.add(room)
-        db.session.flush()
-        return room
+            venue = _saved(Venue(name="평생스마트교육장", address="서울 영등포구 대림3동"))
+        return _saved(Room(venue_id=venue.id, name=f"강의실 {next(_phones)}", seats=seats))
 
     return make
 
@@ -211,33 +218,33 @@ def make_run(db, make_room):
         title: str = "스마트폰 기초",
     ) -> CourseRun:
         if course is None:
-            course = Course(
-                code=f"T{next(_course_codes):04d}",
-                title=title,
-                category=Category.SMARTPHONE,
-                level=Level.BEGINNER,
-                audience=audience,
-                delivery=Delivery.IN_PERSON,
-                description="",
+            course = _saved(
+                Course(
+                    code=f"T{next(_course_codes):04d}",
+                    title=title,
+                    category=Category.SMARTPHONE,
+                    level=Level.BEGINNER,
+                    audience=audience,
+                    delivery=Delivery.IN_PERSON,
+                    description="",
+                )
             )
-            db.session.add(course)
-            db.session.flush()
         number = len(course.runs) + 1
-        run = CourseRun(
-            course_id=course.id,
-            number=number,
-            room_id=make_room(max(capacity, 28)).id,
-            capacity=capacity,
-            starts_on=starts_on,
-            ends_on=starts_on + timedelta(days=7 * (sessions - 1)),
-            registration_opens_at=opens_at,
-            registration_closes_at=closes_at,
-            selection=selection,
-            min_age=min_age,
-            max_age=max_age,
+        run = _saved(
+            CourseRun(
+                course_id=course.id,
+                number=number,
+                room_id=make_room(max(capacity, 28)).id,
+                capacity=capacity,
+                starts_on=starts_on,
+                ends_on=starts_on + timedelta(days=7 * (sessions - 1)),
+                registration_opens_at=opens_at,
+                registration_closes_at=closes_at,
+                selection=selection,
+                min_age=min_age,
+                max_age=max_age,
+            )
         )
-        db.session.add(run)
-        db.session.flush()
         for week in range(sessions):
             day = starts_on + timedelta(days=7 * week)
             start = datetime(day.year, day.month, day.day, session_hour - 9, tzinfo=UTC)
@@ -249,3 +256,95 @@ def make_run(db, make_room):
         return run
 
     return make
+
+
+@pytest.fixture
+def make_open_run(make_run):
+    """make_run around the real clock, for going through the routes: registration opened a day
+    ago and closes in a day, and the first session is `days_ahead` days from today.
+
+    `opens` and `closes` move the window (offsets from now), for a run not yet open or closed."""
+
+    def make(
+        days_ahead: int = 14,
+        *,
+        opens: timedelta = timedelta(days=-1),
+        closes: timedelta = timedelta(days=1),
+        **kwargs,
+    ) -> CourseRun:
+        now = datetime.now(UTC)
+        return make_run(
+            opens_at=now + opens,
+            closes_at=now + closes,
+            starts_on=now.date() + timedelta(days=days_ahead),
+            **kwargs,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_enrollment(db, make_person):
+    """Put an Enrollment row straight in the table, skipping the enrollment rules: the person
+    (a new one when not given) applied on the web. Other columns may be given as keywords."""
+
+    def make(
+        run: CourseRun,
+        person: Person | None = None,
+        status: EnrollmentStatus = EnrollmentStatus.CONFIRMED,
+        waitlist_position: int | None = None,
+        channel: Channel = Channel.WEB,
+        **columns,
+    ) -> Enrollment:
+        if person is None:
+            person = make_person()
+        return _saved(
+            Enrollment(
+                run_id=run.id,
+                person_id=person.id,
+                status=status,
+                waitlist_position=waitlist_position,
+                channel=channel,
+                created_by_id=person.id,
+                **columns,
+            )
+        )
+
+    return make
+
+
+@pytest.fixture
+def client_for(app):
+    """A new test client, logged in as the person (made with make_person's password)."""
+
+    def make(person: Person) -> FlaskClient:
+        new = app.test_client()
+        response = new.post("/login", data={"phone": person.phone, "password": "password123"})
+        assert response.status_code == 302
+        return new
+
+    return make
+
+
+@pytest.fixture
+def staff(db, make_person):
+    """A member of staff, committed."""
+    person = make_person(role=Role.STAFF, name="정담당")
+    db.session.commit()
+    return person
+
+
+@pytest.fixture
+def desk(client_for, staff):
+    """A client logged in as `staff`, for the desk pages."""
+    return client_for(staff)
+
+
+@pytest.fixture
+def count_rows(db):
+    """How many rows a model's table holds."""
+
+    def count(model) -> int:
+        return db.session.scalar(select(func.count()).select_from(model))
+
+    return count

@@ -1,7 +1,6 @@
 """The command line: flask users add."""
 
 import pytest
-from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from training.accounts.models import ConsentMethod, Person, Role
@@ -25,8 +24,19 @@ def add_user(runner, *extra, role="staff", phone="010-5555-1234", password="secr
     )
 
 
-def people_count(db) -> int:
-    return db.session.scalar(select(func.count()).select_from(Person))
+@pytest.fixture
+def refused(runner, count_rows):
+    """Run `flask users add` with some options changed, expect it to fail and add nobody; its
+    output."""
+
+    def run(*extra, **options) -> str:
+        before = count_rows(Person)
+        result = add_user(runner, *extra, **options)
+        assert result.exit_code != 0
+        assert count_rows(Person) == before
+        return result.output
+
+    return run
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -64,53 +74,38 @@ def test_added_staff_can_log_in(runner, app, db):
     assert response.status_code == 302
 
 
-def test_users_add_refuses_a_registered_phone(runner, db, make_person):
+def test_users_add_refuses_a_registered_phone(refused, db, make_person, count_rows):
     make_person(phone="01055551234")
     db.session.commit()
 
-    result = add_user(runner)
-
-    assert result.exit_code != 0
-    assert "이미 등록된 휴대전화 번호입니다." in result.output
-    assert people_count(db) == 1
+    assert "이미 등록된 휴대전화 번호입니다." in refused()
+    assert count_rows(Person) == 1
 
 
-def test_users_add_refuses_a_short_password(runner, db):
-    result = add_user(runner, password="short")
-
-    assert result.exit_code != 0
-    assert "비밀번호는 8자 이상이어야 합니다." in result.output
-    assert people_count(db) == 0
+def test_users_add_refuses_a_short_password(refused):
+    assert "비밀번호는 8자 이상이어야 합니다." in refused(password="short")
 
 
-def test_users_add_refuses_a_bad_phone(runner, db):
-    result = add_user(runner, phone="02-123-4567")
+def test_users_add_refuses_a_bad_phone(refused):
+    output = refused(phone="02-123-4567")
 
-    assert result.exit_code != 0
-    assert "휴대전화 번호를 010-1234-5678 형식으로 적어 주세요." in result.output
-    assert people_count(db) == 0
+    assert "휴대전화 번호를 010-1234-5678 형식으로 적어 주세요." in output
 
 
-def test_users_add_refuses_an_unknown_role(runner, db):
-    result = add_user(runner, role="superuser")
+def test_users_add_refuses_an_unknown_role(refused):
+    output = refused(role="superuser")
 
-    assert result.exit_code != 0
-    assert "superuser" in result.output
-    assert "--role" in result.output
-    assert people_count(db) == 0
+    assert "superuser" in output
+    assert "--role" in output
 
 
-def test_users_add_refuses_a_bad_dong(runner, db):
-    result = add_user(runner, "--dong", "강남동")
-
-    assert result.exit_code != 0
-    assert "사는 동을 목록에서 골라 주세요." in result.output
-    assert people_count(db) == 0
+def test_users_add_refuses_a_bad_dong(refused):
+    assert "사는 동을 목록에서 골라 주세요." in refused("--dong", "강남동")
 
 
-def test_users_add_needs_every_required_option(runner, db):
+def test_users_add_needs_every_required_option(runner, count_rows):
     result = runner.invoke(args=["users", "add", "--role", "staff", "--name", "김담당"])
 
     assert result.exit_code != 0
     assert "Missing option" in result.output
-    assert people_count(db) == 0
+    assert count_rows(Person) == 0

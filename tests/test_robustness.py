@@ -1,12 +1,9 @@
 """Junk input on every route never gives a server error, whoever sends it."""
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from training.accounts.models import Role
 from training.accounts.services import issue_token
-from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 
 LONG = "가" * 5000
 HUGE = "99999999999999999999"
@@ -14,32 +11,18 @@ WEIRD = "\u202e\U0001f600\ufeff\u0000\ud7a3"
 
 
 @pytest.fixture
-def world(app, db, make_person, make_run):
+def world(app, db, make_person, make_open_run, make_enrollment, client_for):
     """A run with one enrollment, a resident's and a staff member's logged-in clients (with
     their API headers), and anonymous visitors."""
-    now = datetime.now(UTC)
-    run = make_run(
-        opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=1),
-        starts_on=now.date() + timedelta(days=14),
-    )
+    run = make_open_run()
     resident = make_person()
     staff = make_person(role=Role.STAFF)
-    enrollment = Enrollment(
-        run_id=run.id,
-        person_id=resident.id,
-        status=EnrollmentStatus.CONFIRMED,
-        channel=Channel.WEB,
-        created_by_id=resident.id,
-    )
-    db.session.add(enrollment)
+    enrollment = make_enrollment(run, resident)
     db.session.commit()
     clients = {"anonymous": (None, {})}
     for name, person in (("resident", resident), ("staff", staff)):
-        client = app.test_client()
-        response = client.post("/login", data={"phone": person.phone, "password": "password123"})
-        assert response.status_code == 302
-        clients[name] = (client, {"Authorization": f"Bearer {issue_token(person)}"})
+        headers = {"Authorization": f"Bearer {issue_token(person)}"}
+        clients[name] = (client_for(person), headers)
     return {"app": app, "run": run.id, "enrollment": enrollment.id, "clients": clients}
 
 
@@ -65,43 +48,35 @@ JUNK_IDS = {
 EMPTY_FILTERS = "&venue=&category=&level=&audience=&delivery="
 
 
-def signup_form(**changes) -> dict:
-    form = {
-        "name": "홍길동",
-        "phone": "010-4444-1234",
-        "birth_year": "1950",
-        "dong": "당산2동",
-        "password": "password123",
-        "password_again": "password123",
-        "consent": "y",
-    }
-    form.update(changes)
-    return form
+SIGNUP_FORM = {
+    "name": "홍길동",
+    "phone": "010-4444-1234",
+    "birth_year": "1950",
+    "dong": "당산2동",
+    "password": "password123",
+    "password_again": "password123",
+    "consent": "y",
+}
+DESK_FORM = {
+    "name": "김말순",
+    "phone": "010-4444-2222",
+    "birth_year": "1950",
+    "dong": "대림1동",
+    "consent": "y",
+}
+API_SIGNUP = {
+    "name": "홍길동",
+    "phone": "010-4444-3333",
+    "password": "password123",
+    "birth_year": 1950,
+    "dong": "당산2동",
+    "consent": True,
+}
 
 
-def desk_form(**changes) -> dict:
-    form = {
-        "name": "김말순",
-        "phone": "010-4444-2222",
-        "birth_year": "1950",
-        "dong": "대림1동",
-        "consent": "y",
-    }
-    form.update(changes)
-    return form
-
-
-def api_signup(**changes) -> dict:
-    body = {
-        "name": "홍길동",
-        "phone": "010-4444-3333",
-        "password": "password123",
-        "birth_year": 1950,
-        "dong": "당산2동",
-        "consent": True,
-    }
-    body.update(changes)
-    return body
+def changed(base: dict, **changes) -> dict:
+    """A copy of a form or body with some fields changed."""
+    return {**base, **changes}
 
 
 def raw_json(body) -> dict:
@@ -170,9 +145,10 @@ ROUTES = [
         "/signup",
         {
             "empty": {"data": {}},
-            "long": {"data": dict.fromkeys(signup_form(), LONG)},
+            "long": {"data": dict.fromkeys(SIGNUP_FORM, LONG)},
             "unicode": {
-                "data": signup_form(
+                "data": changed(
+                    SIGNUP_FORM,
                     name=WEIRD,
                     phone="010" + "١" * 8,
                     birth_year="١٩٥٠",
@@ -180,9 +156,9 @@ ROUTES = [
                     password_again=WEIRD * 3,
                 )
             },
-            "null-byte-name": {"data": signup_form(name="홍\0길동")},
-            "huge-birth-year": {"data": signup_form(birth_year="9" * 400)},
-            "json-body": {"json": signup_form()},
+            "null-byte-name": {"data": changed(SIGNUP_FORM, name="홍\0길동")},
+            "huge-birth-year": {"data": changed(SIGNUP_FORM, birth_year="9" * 400)},
+            "json-body": {"json": SIGNUP_FORM},
             "json-array-body": {"json": [1, 2]},
             "binary": {"data": b"\xff\xfe\0", "content_type": "application/x-www-form-urlencoded"},
         },
@@ -238,9 +214,9 @@ ROUTES = [
         "/desk/runs/{run}/enroll-new",
         {
             "empty": {"data": {}},
-            "long": {"data": dict.fromkeys(desk_form(), LONG)},
-            "huge-birth-year": {"data": desk_form(birth_year="9" * 400)},
-            "null-byte-name": {"data": desk_form(name="김\0순")},
+            "long": {"data": dict.fromkeys(DESK_FORM, LONG)},
+            "huge-birth-year": {"data": changed(DESK_FORM, birth_year="9" * 400)},
+            "null-byte-name": {"data": changed(DESK_FORM, name="김\0순")},
             "json-array-body": {"json": [1]},
         },
     ),
@@ -259,11 +235,12 @@ ROUTES = [
         "POST",
         "/api/v1/auth/signup",
         {
-            "string-birth-year": {"json": api_signup(birth_year="1950")},
-            "bool-birth-year": {"json": api_signup(birth_year=True)},
-            "huge-birth-year": {"json": api_signup(birth_year=10**30)},
+            "string-birth-year": {"json": changed(API_SIGNUP, birth_year="1950")},
+            "bool-birth-year": {"json": changed(API_SIGNUP, birth_year=True)},
+            "huge-birth-year": {"json": changed(API_SIGNUP, birth_year=10**30)},
             "wrong-types": {
-                "json": api_signup(
+                "json": changed(
+                    API_SIGNUP,
                     name=["홍"],
                     phone={"a": 1},
                     password=12345678,
@@ -272,8 +249,8 @@ ROUTES = [
                     consent="true",
                 )
             },
-            "null-byte-name": {"json": api_signup(name="홍\0길동")},
-            "long": {"json": api_signup(name=LONG, phone=LONG, password=LONG, dong=LONG)},
+            "null-byte-name": {"json": changed(API_SIGNUP, name="홍\0길동")},
+            "long": {"json": changed(API_SIGNUP, name=LONG, phone=LONG, password=LONG, dong=LONG)},
             "form-encoded": {"data": {"name": "홍길동", "consent": "true"}},
             "text-plain": {"data": "{}", "content_type": "text/plain"},
             "malformed": raw_json("{"),

@@ -39,6 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     load_config(app, config)
+    from training.fonts import font_warning
+
+    if warning := font_warning(app.config):
+        app.logger.warning(warning)
     # An id past what the database stores is simply not found (404), never an error.
     app.url_map.converters["int"] = RowIdConverter
 
@@ -57,10 +61,13 @@ def create_app(config: dict | None = None) -> Flask:
     from training.accounts import bp as accounts_bp
     from training.api import bp as api_bp
     from training.catalog import bp as catalog_bp
+    from training.checkin import bp as checkin_bp
     from training.desk import bp as desk_bp
     from training.enrollment import bp as enrollment_bp
+    from training.passes import bp as passes_bp
 
-    for blueprint in (catalog_bp, accounts_bp, enrollment_bp, desk_bp, api_bp):
+    blueprints = (catalog_bp, accounts_bp, enrollment_bp, desk_bp, checkin_bp, passes_bp, api_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
 

@@ -27,6 +27,21 @@ DEFAULTS = {
     "RETENTION_YEARS": 2,
     "CONSENT_VERSION": "2026-01",
     "TIMEZONE": "Asia/Seoul",
+    # Check-in: the door opens this long before a session starts and closes at its end;
+    # arriving more than LATE_AFTER minutes after the start counts as late.
+    "CHECKIN_OPENS_MINUTES_BEFORE": 30,
+    "CHECKIN_LATE_AFTER_MINUTES": 10,
+    # How far ahead of "now" a scan time sent later (offline) may lie: device clocks drift.
+    "CHECKIN_CLOCK_SKEW_SECONDS": 120,
+    # The no-show rule: absent from a run's first session, or cancelled less than
+    # NO_SHOW_CANCEL_DAYS before it, bars new enrollments for NO_SHOW_BAR_DAYS.
+    "NO_SHOW_RULE": True,
+    "NO_SHOW_CANCEL_DAYS": 2,
+    "NO_SHOW_BAR_DAYS": 60,
+    # Self check-in codes change every this many seconds.
+    "SELF_CHECKIN_STEP_SECONDS": 15,
+    "CERT_FONT": None,
+    "PUBLIC_URL": None,
 }
 
 # Environment variables read as TRAINING_<NAME>; the value is parsed by the default's type.
@@ -40,6 +55,12 @@ ENV_NAMES = {
     "BLOCK_REPEAT_COMPLETION": "BLOCK_REPEAT_COMPLETION",
     "RETENTION_YEARS": "RETENTION_YEARS",
     "PUBLIC_URL": "PUBLIC_URL",
+    "CERT_FONT": "CERT_FONT",
+    "CHECKIN_OPENS_MINUTES_BEFORE": "CHECKIN_OPENS_MINUTES_BEFORE",
+    "CHECKIN_LATE_AFTER_MINUTES": "CHECKIN_LATE_AFTER_MINUTES",
+    "NO_SHOW_RULE": "NO_SHOW_RULE",
+    "NO_SHOW_CANCEL_DAYS": "NO_SHOW_CANCEL_DAYS",
+    "NO_SHOW_BAR_DAYS": "NO_SHOW_BAR_DAYS",
 }
 
 FALSE_WORDS = {"0", "off", "false", "no", ""}
@@ -77,10 +98,19 @@ def load_config(app, overrides: dict | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
-    for key in ("RATELIMIT", "DISTRICT_ONLY", "BLOCK_REPEAT_COMPLETION"):
+    for key in ("RATELIMIT", "DISTRICT_ONLY", "BLOCK_REPEAT_COMPLETION", "NO_SHOW_RULE"):
         app.config[key] = parse_flag(app.config[key])
     app.config["RATELIMIT_ENABLED"] = app.config["RATELIMIT"]
-    for key in ("MAX_ACTIVE_ENROLLMENTS", "RETENTION_YEARS"):
+    for key in (
+        "MAX_ACTIVE_ENROLLMENTS",
+        "RETENTION_YEARS",
+        "CHECKIN_OPENS_MINUTES_BEFORE",
+        "CHECKIN_LATE_AFTER_MINUTES",
+        "CHECKIN_CLOCK_SKEW_SECONDS",
+        "NO_SHOW_CANCEL_DAYS",
+        "NO_SHOW_BAR_DAYS",
+        "SELF_CHECKIN_STEP_SECONDS",
+    ):
         app.config[key] = int(app.config[key])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))

@@ -25,11 +25,20 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def accepts_json(view):
+    """Mark a page view that the page's own script calls with a JSON body."""
+    view.accepts_json = True
+    return view
+
+
 def register_web_helpers(app) -> None:
     @app.before_request
     def refuse_json_to_pages():
-        # The pages take HTML form posts only; JSON belongs to /api/.
-        if request.is_json and not request.path.startswith("/api/"):
+        # Pages take HTML form posts; JSON belongs to /api/ and to views marked for it.
+        if not request.is_json or request.path.startswith("/api/"):
+            return
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        if not getattr(view, "accepts_json", False):
             abort(415)
 
     @app.after_request

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training.accounts.models import ConsentMethod, Person, Role
 
@@ -22,12 +22,31 @@ def signup_form(**changes) -> dict:
     return {key: value for key, value in form.items() if value is not None}
 
 
-def people_count(db) -> int:
-    return db.session.scalar(select(func.count()).select_from(Person))
-
-
 def is_logged_in(client) -> bool:
     return client.get("/me").status_code == 200
+
+
+@pytest.fixture
+def member(db, make_person):
+    """A registered person (with make_person's password), committed."""
+    person = make_person()
+    db.session.commit()
+    return person
+
+
+@pytest.fixture
+def logged_in(client_for, member):
+    """A client logged in as a registered person."""
+    return client_for(member)
+
+
+def log_in_then_go_to(client, person, target: str):
+    """Log in through the form with `next` set to the target; the response."""
+    return client.post(
+        "/login",
+        query_string={"next": target},
+        data={"phone": person.phone, "password": "password123"},
+    )
 
 
 # Sign-up
@@ -57,16 +76,16 @@ def test_signup_follows_a_local_next(client):
     assert response.headers["Location"] == "/runs/7"
 
 
-def test_signup_without_consent_is_refused(client, db):
+def test_signup_without_consent_is_refused(client, count_rows):
     response = client.post("/signup", data=signup_form(consent=None))
 
     assert response.status_code == 200
     assert "개인정보 수집·이용에 동의해야 가입할 수 있습니다." in response.get_data(as_text=True)
-    assert people_count(db) == 0
+    assert count_rows(Person) == 0
     assert not is_logged_in(client)
 
 
-def test_signup_with_a_registered_phone_says_so(client, db, make_person):
+def test_signup_with_a_registered_phone_says_so(client, db, make_person, count_rows):
     make_person(phone="01023456789")
     db.session.commit()
 
@@ -74,7 +93,7 @@ def test_signup_with_a_registered_phone_says_so(client, db, make_person):
 
     assert response.status_code == 200
     assert "이미 등록된 휴대전화 번호입니다." in response.get_data(as_text=True)
-    assert people_count(db) == 1
+    assert count_rows(Person) == 1
     assert not is_logged_in(client)
 
 
@@ -82,7 +101,7 @@ def test_signup_with_a_registered_phone_says_so(client, db, make_person):
     "phone", ["010-２３４５-６７８９", "010٢٣٤٥٦٧٨٩"], ids=["fullwidth", "arabic"]
 )
 def test_signup_with_the_same_phone_in_other_digits_is_not_a_second_account(
-    client, db, make_person, phone
+    client, db, make_person, count_rows, phone
 ):
     make_person(phone="01023456789")
     db.session.commit()
@@ -90,45 +109,45 @@ def test_signup_with_the_same_phone_in_other_digits_is_not_a_second_account(
     response = client.post("/signup", data=signup_form(phone=phone))
 
     assert response.status_code == 200
-    assert people_count(db) == 1
+    assert count_rows(Person) == 1
     assert not is_logged_in(client)
 
 
-def test_signup_with_different_passwords_is_refused(client, db):
+def test_signup_with_different_passwords_is_refused(client, count_rows):
     response = client.post("/signup", data=signup_form(password_again="something-else"))
 
     assert response.status_code == 200
     assert "두 비밀번호가 같지 않습니다." in response.get_data(as_text=True)
-    assert people_count(db) == 0
+    assert count_rows(Person) == 0
 
 
-def test_signup_with_a_short_password_is_refused(client, db):
+def test_signup_with_a_short_password_is_refused(client, count_rows):
     response = client.post("/signup", data=signup_form(password="short", password_again="short"))
 
     assert response.status_code == 200
     assert "비밀번호는 8자 이상이어야 합니다." in response.get_data(as_text=True)
-    assert people_count(db) == 0
+    assert count_rows(Person) == 0
 
 
 @pytest.mark.parametrize("birth_year", ["abcd", "", "1e3", "1956.0", "1800", "2030"])
-def test_signup_with_a_bad_birth_year_shows_a_field_error(client, db, birth_year):
+def test_signup_with_a_bad_birth_year_shows_a_field_error(client, count_rows, birth_year):
     response = client.post("/signup", data=signup_form(birth_year=birth_year))
 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'id="birth_year-error"' in html
     assert "태어난 해를 네 자리 숫자로 적어 주세요." in html
-    assert people_count(db) == 0
+    assert count_rows(Person) == 0
 
 
-def test_signup_with_a_bad_phone_shows_a_field_error(client, db):
+def test_signup_with_a_bad_phone_shows_a_field_error(client, count_rows):
     response = client.post("/signup", data=signup_form(phone="02-123-4567"))
 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'id="phone-error"' in html
     assert "휴대전화 번호를 010-1234-5678 형식으로 적어 주세요." in html
-    assert people_count(db) == 0
+    assert count_rows(Person) == 0
 
 
 def test_signup_page_shows_what_is_collected_and_for_how_long(client):
@@ -138,12 +157,8 @@ def test_signup_page_shows_what_is_collected_and_for_how_long(client):
     assert "마지막 수강 후 2년." in html
 
 
-def test_signup_when_logged_in_goes_to_my_page(client, make_person, db):
-    person = make_person()
-    db.session.commit()
-    client.post("/login", data={"phone": person.phone, "password": "password123"})
-
-    response = client.get("/signup")
+def test_signup_when_logged_in_goes_to_my_page(logged_in):
+    response = logged_in.get("/signup")
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/me"
@@ -196,15 +211,8 @@ def test_person_registered_at_the_desk_cannot_log_in_without_a_password(client, 
 
 
 @pytest.mark.parametrize("target", ["/me", "/runs/3?lang=en"])
-def test_login_follows_a_local_next(client, db, make_person, target):
-    person = make_person()
-    db.session.commit()
-
-    response = client.post(
-        "/login",
-        query_string={"next": target},
-        data={"phone": person.phone, "password": "password123"},
-    )
+def test_login_follows_a_local_next(client, member, target):
+    response = log_in_then_go_to(client, member, target)
 
     assert response.status_code == 302
     assert response.headers["Location"] == target
@@ -223,15 +231,8 @@ def test_login_follows_a_local_next(client, db, make_person, target):
         "javascript:alert(1)",
     ],
 )
-def test_login_never_redirects_to_another_site(client, db, make_person, target):
-    person = make_person()
-    db.session.commit()
-
-    response = client.post(
-        "/login",
-        query_string={"next": target},
-        data={"phone": person.phone, "password": "password123"},
-    )
+def test_login_never_redirects_to_another_site(client, member, target):
+    response = log_in_then_go_to(client, member, target)
 
     assert response.status_code == 302
     location = response.headers["Location"]
@@ -242,13 +243,10 @@ def test_login_never_redirects_to_another_site(client, db, make_person, target):
     assert as_browser_reads_it.startswith("/") and not as_browser_reads_it.startswith("//")
 
 
-def test_login_page_requires_nothing_and_logged_in_people_skip_it(client, db, make_person):
+def test_login_page_requires_nothing_and_logged_in_people_skip_it(client, logged_in):
     assert client.get("/login").status_code == 200
-    person = make_person()
-    db.session.commit()
-    client.post("/login", data={"phone": person.phone, "password": "password123"})
 
-    response = client.get("/login")
+    response = logged_in.get("/login")
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/me"
@@ -257,27 +255,19 @@ def test_login_page_requires_nothing_and_logged_in_people_skip_it(client, db, ma
 # Log-out
 
 
-def test_logout_by_get_is_not_allowed(client, db, make_person):
-    person = make_person()
-    db.session.commit()
-    client.post("/login", data={"phone": person.phone, "password": "password123"})
-
-    response = client.get("/logout")
+def test_logout_by_get_is_not_allowed(logged_in):
+    response = logged_in.get("/logout")
 
     assert response.status_code == 405
-    assert is_logged_in(client)
+    assert is_logged_in(logged_in)
 
 
-def test_logout_by_post_logs_out(client, db, make_person):
-    person = make_person()
-    db.session.commit()
-    client.post("/login", data={"phone": person.phone, "password": "password123"})
-
-    response = client.post("/logout", follow_redirects=True)
+def test_logout_by_post_logs_out(logged_in):
+    response = logged_in.post("/logout", follow_redirects=True)
 
     assert response.status_code == 200
     assert "로그아웃되었습니다." in response.get_data(as_text=True)
-    assert not is_logged_in(client)
+    assert not is_logged_in(logged_in)
 
 
 def test_my_page_requires_login(client):

@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from flask import has_request_context
+from sqlalchemy import select
 
 from training.accounts.models import ConsentMethod, Person, Role
 from training.accounts.services import (
@@ -21,25 +22,11 @@ from training.accounts.services import (
 )
 from training.audit.models import AuditEntry
 
-# conftest's NOW (10:00 in Seoul), around which make_run opens and closes registration.
+# Every test runs in the application context and outside any request, as the CLI does.
+pytestmark = pytest.mark.usefixtures("app")
+
+# A fixed moment for issuing tokens: conftest's NOW (10:00 in Seoul).
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def request_context(app, request):
-    """Run as a route does, inside a request: the services' messages are translated for it.
-
-    Tests that ask for ``no_request_context`` run bare, as the CLI does."""
-    if "no_request_context" in request.fixturenames:
-        yield None
-        return
-    with app.test_request_context():
-        yield
-
-
-@pytest.fixture
-def no_request_context():
-    """Marks a test that calls the services outside any request."""
 
 
 def sign_up(**changes) -> Person:
@@ -55,14 +42,18 @@ def sign_up(**changes) -> Person:
     return create_person(**fields)
 
 
-def refusal(**changes) -> AccountError:
-    with pytest.raises(AccountError) as caught:
-        sign_up(**changes)
-    return caught.value
+@pytest.fixture
+def refusal(count_rows):
+    """Sign up with some fields changed, expect an AccountError and nobody added; the error."""
 
+    def refuse(**changes) -> AccountError:
+        before = count_rows(Person)
+        with pytest.raises(AccountError) as caught:
+            sign_up(**changes)
+        assert count_rows(Person) == before
+        return caught.value
 
-def people_count(db) -> int:
-    return db.session.scalar(select(func.count()).select_from(Person))
+    return refuse
 
 
 # Phone numbers and masking
@@ -115,19 +106,17 @@ def test_format_phone_adds_hyphens(digits, shown):
 # Sign-up
 
 
-def test_create_person_refuses_without_consent(db):
+def test_create_person_refuses_without_consent(refusal):
     error = refusal(consent=False)
 
     assert (error.code, error.field) == ("consent_required", "consent")
-    assert people_count(db) == 0
 
 
 @pytest.mark.parametrize("birth_year", ["abc", None, 1899, 2025])
-def test_create_person_refuses_bad_birth_year(db, birth_year):
+def test_create_person_refuses_bad_birth_year(refusal, birth_year):
     error = refusal(birth_year=birth_year)
 
     assert (error.code, error.field) == ("invalid_birth_year", "birth_year")
-    assert people_count(db) == 0
 
 
 @pytest.mark.parametrize("birth_year", [1906, 2021])
@@ -148,11 +137,10 @@ def test_birth_year_beyond_edges_is_refused(birth_year):
 
 
 @pytest.mark.parametrize("dong", ["강남동", "", "문래"])
-def test_create_person_refuses_bad_dong(db, dong):
+def test_create_person_refuses_bad_dong(refusal, dong):
     error = refusal(dong=dong)
 
     assert (error.code, error.field) == ("invalid_dong", "dong")
-    assert people_count(db) == 0
 
 
 def test_create_person_accepts_outside_district():
@@ -160,7 +148,7 @@ def test_create_person_accepts_outside_district():
 
 
 @pytest.mark.parametrize("name", ["", " ", "김", "가" * 41])
-def test_create_person_refuses_bad_name(db, name):
+def test_create_person_refuses_bad_name(refusal, name):
     assert refusal(name=name).code == "invalid_name"
 
 
@@ -169,29 +157,27 @@ def test_create_person_strips_name():
 
 
 @pytest.mark.parametrize("password", ["short", "1234567", ""])
-def test_create_person_refuses_short_password(db, password):
+def test_create_person_refuses_short_password(refusal, password):
     error = refusal(password=password)
 
     assert (error.code, error.field) == ("weak_password", "password")
-    assert people_count(db) == 0
 
 
-def test_create_person_refuses_overlong_password():
+def test_create_person_refuses_overlong_password(refusal):
     assert refusal(password="x" * 129).code == "weak_password"
 
 
-def test_create_person_refuses_invalid_phone(db):
+def test_create_person_refuses_invalid_phone(refusal):
     assert refusal(phone="02-123-4567").code == "invalid_phone"
-    assert people_count(db) == 0
 
 
-def test_create_person_refuses_taken_phone(db):
+def test_create_person_refuses_taken_phone(count_rows, refusal):
     sign_up(phone="010-2345-6789")
 
     error = refusal(phone="010 2345 6789", name="박철수")
 
     assert (error.code, error.status) == ("phone_taken", 409)
-    assert people_count(db) == 1
+    assert count_rows(Person) == 1
 
 
 def test_create_person_stores_cleaned_fields(app):
@@ -236,7 +222,8 @@ def test_create_person_by_self_writes_no_audit_entry(db):
     assert db.session.scalars(select(AuditEntry)).all() == []
 
 
-def test_refusal_outside_request_raises_account_error(db, no_request_context):
+def test_refusal_outside_request_raises_account_error(db):
+    assert not has_request_context()
     with pytest.raises(AccountError) as caught:
         sign_up(phone="02-123-4567")
 
@@ -356,28 +343,28 @@ def test_token_signed_with_another_key_is_refused(app, make_person):
     assert person_for_token(token) is None
 
 
-def test_expired_token_is_refused(app, make_person, monkeypatch):
-    person = make_person()
+def read_token_aged(monkeypatch, person, age: float):
+    """Issue the person a token at NOW and read it back `age` seconds later."""
     issued = NOW.timestamp()
     monkeypatch.setattr("itsdangerous.timed.time.time", lambda: issued)
     token = issue_token(person)
 
-    later = issued + app.config["API_TOKEN_MAX_AGE"] + 60
-    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: issued + age)
 
-    assert person_for_token(token) is None
+    return person_for_token(token)
+
+
+def test_expired_token_is_refused(app, make_person, monkeypatch):
+    age = app.config["API_TOKEN_MAX_AGE"] + 60
+
+    assert read_token_aged(monkeypatch, make_person(), age) is None
 
 
 def test_token_within_max_age_is_accepted(app, make_person, monkeypatch):
     person = make_person()
-    issued = NOW.timestamp()
-    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: issued)
-    token = issue_token(person)
+    age = app.config["API_TOKEN_MAX_AGE"] - 60
 
-    later = issued + app.config["API_TOKEN_MAX_AGE"] - 60
-    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
-
-    assert person_for_token(token) is person
+    assert read_token_aged(monkeypatch, person, age) is person
 
 
 def test_token_for_deleted_person_is_refused(db, make_person):

@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from openapi_spec_validator import validate
-from sqlalchemy import func, select
 
 from training import create_app
 from training.accounts.models import Person, Role
@@ -13,16 +12,6 @@ from training.accounts.services import issue_token
 from training.catalog.models import Audience
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.extensions import db as _db
-
-
-def open_window(days_ahead: int = 14) -> dict:
-    """make_run arguments for a run whose registration is open right now."""
-    now = datetime.now(UTC)
-    return {
-        "opens_at": now - timedelta(days=1),
-        "closes_at": now + timedelta(days=1),
-        "starts_on": now.date() + timedelta(days=days_ahead),
-    }
 
 
 def bearer(person) -> dict:
@@ -48,10 +37,6 @@ def signup_body(**changes) -> dict:
     }
     body.update(changes)
     return {key: value for key, value in body.items() if value is not None}
-
-
-def people_count(db) -> int:
-    return db.session.scalar(select(func.count()).select_from(Person))
 
 
 # The description
@@ -121,21 +106,21 @@ def test_signup_returns_a_token_that_works(client, db):
         ({"password": None}, 400, "invalid_parameter"),
     ],
 )
-def test_signup_refusals_are_json_errors(client, db, changes, status, code):
+def test_signup_refusals_are_json_errors(client, count_rows, changes, status, code):
     response = client.post("/api/v1/auth/signup", json=signup_body(**changes))
 
     assert_error(response, status, code)
-    assert people_count(db) == 0
+    assert count_rows(Person) == 0
 
 
-def test_signup_with_a_registered_phone_is_409(client, db, make_person):
+def test_signup_with_a_registered_phone_is_409(client, db, make_person, count_rows):
     make_person(phone="01023456789")
     db.session.commit()
 
     response = client.post("/api/v1/auth/signup", json=signup_body())
 
     assert_error(response, 409, "phone_taken")
-    assert people_count(db) == 1
+    assert count_rows(Person) == 1
 
 
 def test_token_for_the_right_password(client, db, make_person):
@@ -212,18 +197,13 @@ def test_token_stops_working_when_the_person_is_deactivated(client, db, make_per
 
 
 @pytest.fixture
-def many_runs(db, make_run):
+def many_runs(db, make_open_run):
     """60 open resident runs over three months, a staff run, and a closed run."""
-    now = datetime.now(UTC)
     for index in range(60):
-        make_run(title=f"구민 강좌 {index:02d}", sessions=1, **open_window(14 + index))
-    staff_run = make_run(title="직원 강좌", audience=Audience.STAFF, sessions=1, **open_window(14))
-    closed_run = make_run(
-        title="마감 강좌",
-        sessions=1,
-        opens_at=now - timedelta(days=10),
-        closes_at=now - timedelta(days=1),
-        starts_on=now.date() + timedelta(days=14),
+        make_open_run(14 + index, title=f"구민 강좌 {index:02d}", sessions=1)
+    staff_run = make_open_run(title="직원 강좌", audience=Audience.STAFF, sessions=1)
+    closed_run = make_open_run(
+        title="마감 강좌", sessions=1, opens=timedelta(days=-10), closes=timedelta(days=-1)
     )
     db.session.commit()
     return {"staff": staff_run.id, "closed": closed_run.id}
@@ -313,9 +293,8 @@ def test_runs_month_at_the_edge_of_the_calendar_is_answered(client, month):
         assert_error(response, 400, "invalid_parameter")
 
 
-def test_run_detail_has_sessions_in_seoul_time(client, db, make_run):
-    window = open_window()
-    run = make_run(sessions=3, session_hour=14, **window)
+def test_run_detail_has_sessions_in_seoul_time(client, db, make_open_run):
+    run = make_open_run(sessions=3, session_hour=14)
     db.session.commit()
 
     response = client.get(f"/api/v1/runs/{run.id}")
@@ -326,7 +305,7 @@ def test_run_detail_has_sessions_in_seoul_time(client, db, make_run):
     assert data["sessions_count"] == 3
     assert len(data["sessions"]) == 3
     first = data["sessions"][0]
-    assert first["starts_at"] == f"{window['starts_on'].isoformat()}T14:00:00+09:00"
+    assert first["starts_at"] == f"{run.starts_on.isoformat()}T14:00:00+09:00"
     for session in data["sessions"]:
         assert "+09:00" in session["starts_at"]
         assert "+09:00" in session["ends_at"]
@@ -360,8 +339,8 @@ def enroll(client, run_id, person, body=None):
     return client.post(f"/api/v1/runs/{run_id}/enrollments", headers=bearer(person), json=body)
 
 
-def test_enrolling_confirms_then_waitlists_in_order(client, db, make_run, people):
-    run = make_run(capacity=1, **open_window())
+def test_enrolling_confirms_then_waitlists_in_order(client, db, make_open_run, people):
+    run = make_open_run(capacity=1)
     db.session.commit()
 
     first = enroll(client, run.id, people["가나다"])
@@ -382,18 +361,18 @@ def test_enrolling_confirms_then_waitlists_in_order(client, db, make_run, people
     assert third.get_json()["waitlist_position"] == 2
 
 
-def test_enrolling_requires_a_token(client, db, make_run):
-    run = make_run(**open_window())
+def test_enrolling_requires_a_token(client, db, make_open_run, count_rows):
+    run = make_open_run()
     db.session.commit()
 
     response = client.post(f"/api/v1/runs/{run.id}/enrollments")
 
     assert_error(response, 401, "unauthorized")
-    assert db.session.scalar(select(func.count()).select_from(Enrollment)) == 0
+    assert count_rows(Enrollment) == 0
 
 
-def test_enrolling_twice_is_409(client, db, make_run, people):
-    run = make_run(**open_window())
+def test_enrolling_twice_is_409(client, db, make_open_run, people):
+    run = make_open_run()
     db.session.commit()
     enroll(client, run.id, people["가나다"])
 
@@ -402,20 +381,15 @@ def test_enrolling_twice_is_409(client, db, make_run, people):
     assert_error(response, 409, "already_enrolled")
 
 
-def test_enrolling_outside_the_window_is_409(client, db, make_run, people):
-    now = datetime.now(UTC)
-    run = make_run(
-        opens_at=now + timedelta(days=1),
-        closes_at=now + timedelta(days=3),
-        starts_on=now.date() + timedelta(days=14),
-    )
+def test_enrolling_outside_the_window_is_409(client, db, make_open_run, people):
+    run = make_open_run(opens=timedelta(days=1), closes=timedelta(days=3))
     db.session.commit()
 
     assert_error(enroll(client, run.id, people["가나다"]), 409, "registration_closed")
 
 
-def test_enrolling_in_a_staff_run_as_resident_is_403(client, db, make_run, people):
-    run = make_run(audience=Audience.STAFF, **open_window())
+def test_enrolling_in_a_staff_run_as_resident_is_403(client, db, make_open_run, people):
+    run = make_open_run(audience=Audience.STAFF)
     db.session.commit()
 
     assert_error(enroll(client, run.id, people["가나다"]), 403, "not_eligible")
@@ -431,8 +405,8 @@ def my_enrollments(client, person) -> list[dict]:
     return response.get_json()
 
 
-def test_cancelling_promotes_the_first_waitlisted(client, db, make_run, people):
-    run = make_run(capacity=1, **open_window())
+def test_cancelling_promotes_the_first_waitlisted(client, db, make_open_run, people):
+    run = make_open_run(capacity=1)
     db.session.commit()
     held = enroll(client, run.id, people["가나다"]).get_json()
     enroll(client, run.id, people["라마바"])
@@ -451,8 +425,8 @@ def test_cancelling_promotes_the_first_waitlisted(client, db, make_run, people):
     assert still_waiting["waitlist_position"] == 1
 
 
-def test_cancelling_twice_is_409(client, db, make_run, people):
-    run = make_run(**open_window())
+def test_cancelling_twice_is_409(client, db, make_open_run, people):
+    run = make_open_run()
     db.session.commit()
     held = enroll(client, run.id, people["가나다"]).get_json()
     url = f"/api/v1/enrollments/{held['id']}"
@@ -461,8 +435,8 @@ def test_cancelling_twice_is_409(client, db, make_run, people):
     assert_error(client.delete(url, headers=bearer(people["가나다"])), 409, "not_cancellable")
 
 
-def test_resident_cannot_cancel_someone_elses_enrollment(client, db, make_run, people):
-    run = make_run(**open_window())
+def test_resident_cannot_cancel_someone_elses_enrollment(client, db, make_open_run, people):
+    run = make_open_run()
     db.session.commit()
     held = enroll(client, run.id, people["가나다"]).get_json()
 
@@ -472,8 +446,8 @@ def test_resident_cannot_cancel_someone_elses_enrollment(client, db, make_run, p
     assert my_enrollments(client, people["가나다"])[0]["status"] == "confirmed"
 
 
-def test_staff_can_cancel_someone_elses_enrollment(client, db, make_run, people):
-    run = make_run(**open_window())
+def test_staff_can_cancel_someone_elses_enrollment(client, db, make_open_run, people):
+    run = make_open_run()
     db.session.commit()
     held = enroll(client, run.id, people["가나다"]).get_json()
 
@@ -490,8 +464,8 @@ def test_cancelling_a_missing_enrollment_is_404(client, people):
     assert_error(response, 404, "not_found")
 
 
-def test_staff_enrolls_another_person(client, db, make_run, people):
-    run = make_run(**open_window())
+def test_staff_enrolls_another_person(client, db, make_open_run, people):
+    run = make_open_run()
     db.session.commit()
     resident = people["가나다"]
 
@@ -505,8 +479,8 @@ def test_staff_enrolls_another_person(client, db, make_run, people):
     assert my_enrollments(client, resident)[0]["id"] == data["id"]
 
 
-def test_resident_cannot_enroll_another_person(client, db, make_run, people):
-    run = make_run(**open_window())
+def test_resident_cannot_enroll_another_person(client, db, make_open_run, people):
+    run = make_open_run()
     db.session.commit()
 
     response = enroll(client, run.id, people["가나다"], {"person_id": people["라마바"].id})
@@ -525,14 +499,16 @@ def test_resident_cannot_enroll_another_person(client, db, make_run, people):
         (99999999999999999999, 404, "not_found"),
     ],
 )
-def test_staff_enrolling_a_bad_person_id(client, db, make_run, people, person_id, status, code):
-    run = make_run(**open_window())
+def test_staff_enrolling_a_bad_person_id(
+    client, db, make_open_run, people, count_rows, person_id, status, code
+):
+    run = make_open_run()
     db.session.commit()
 
     response = enroll(client, run.id, people["staff"], {"person_id": person_id})
 
     assert_error(response, status, code)
-    assert db.session.scalar(select(func.count()).select_from(Enrollment)) == 0
+    assert count_rows(Enrollment) == 0
 
 
 @pytest.mark.parametrize(
@@ -549,8 +525,10 @@ def test_staff_enrolling_a_bad_person_id(client, db, make_run, people, person_id
         "not-utf8",
     ],
 )
-def test_enrolling_with_a_body_that_is_not_a_json_object_is_400(client, db, make_run, people, body):
-    run = make_run(**open_window())
+def test_enrolling_with_a_body_that_is_not_a_json_object_is_400(
+    client, db, make_open_run, people, count_rows, body
+):
+    run = make_open_run()
     db.session.commit()
 
     response = client.post(
@@ -561,11 +539,11 @@ def test_enrolling_with_a_body_that_is_not_a_json_object_is_400(client, db, make
     )
 
     assert_error(response, 400, "invalid_parameter")
-    assert db.session.scalar(select(func.count()).select_from(Enrollment)) == 0
+    assert count_rows(Enrollment) == 0
 
 
-def test_enrolling_with_an_empty_object_enrolls_yourself(client, db, make_run, people):
-    run = make_run(**open_window())
+def test_enrolling_with_an_empty_object_enrolls_yourself(client, db, make_open_run, people):
+    run = make_open_run()
     db.session.commit()
 
     response = enroll(client, run.id, people["가나다"], {})
@@ -576,11 +554,11 @@ def test_enrolling_with_an_empty_object_enrolls_yourself(client, db, make_run, p
 
 @pytest.mark.parametrize("path", ["/api/v1/auth/signup", "/api/v1/auth/token"])
 @pytest.mark.parametrize("body", ["[]", "{", "null", '"x"'])
-def test_auth_with_a_body_that_is_not_a_json_object_is_400(client, db, path, body):
+def test_auth_with_a_body_that_is_not_a_json_object_is_400(client, count_rows, path, body):
     response = client.post(path, data=body, content_type="application/json")
 
     assert_error(response, 400, "invalid_parameter")
-    assert people_count(db) == 0
+    assert count_rows(Person) == 0
 
 
 # Rate limits
@@ -613,8 +591,8 @@ def test_eleventh_failed_token_request_in_a_minute_is_rate_limited(app, database
             _db.engine.dispose()
 
 
-def test_channel_of_an_api_enrollment_is_recorded(client, db, make_run, people):
-    run = make_run(**open_window())
+def test_channel_of_an_api_enrollment_is_recorded(client, db, make_open_run, people):
+    run = make_open_run()
     db.session.commit()
 
     data = enroll(client, run.id, people["가나다"]).get_json()

@@ -1,29 +1,12 @@
 """Catalogue pages through the test client: listing, filters, one run, language, headers."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
 
-from training.accounts.models import Role
 from training.catalog.models import Audience
-from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
-
-
-def open_window(days_ahead: int = 14) -> dict:
-    """make_run arguments for a run whose registration is open right now."""
-    now = datetime.now(UTC)
-    return {
-        "opens_at": now - timedelta(days=1),
-        "closes_at": now + timedelta(days=1),
-        "starts_on": now.date() + timedelta(days=days_ahead),
-    }
-
-
-def log_in(client, person) -> None:
-    response = client.post("/login", data={"phone": person.phone, "password": "password123"})
-    assert response.status_code == 302
 
 
 def page(client, url: str) -> str:
@@ -32,26 +15,11 @@ def page(client, url: str) -> str:
     return response.get_data(as_text=True)
 
 
-def fill(db, run, make_person, count: int) -> None:
-    for _ in range(count):
-        person = make_person()
-        db.session.add(
-            Enrollment(
-                run_id=run.id,
-                person_id=person.id,
-                status=EnrollmentStatus.CONFIRMED,
-                channel=Channel.WEB,
-                created_by_id=person.id,
-            )
-        )
-    db.session.flush()
-
-
 # The list
 
 
-def test_catalogue_lists_an_upcoming_run_by_title(client, db, make_run):
-    make_run(title="키오스크 따라하기", **open_window())
+def test_catalogue_lists_an_upcoming_run_by_title(client, db, make_open_run):
+    make_open_run(title="키오스크 따라하기")
     db.session.commit()
 
     html = page(client, "/")
@@ -73,9 +41,9 @@ def with_filter(query: str, from_form: bool) -> str:
 
 
 @pytest.mark.parametrize("from_form", [False, True], ids=["link", "form"])
-def test_audience_filter_hides_runs_for_the_other_audience(client, db, make_run, from_form):
-    make_run(title="구민 스마트폰", **open_window())
-    make_run(title="직원 엑셀 실무", audience=Audience.STAFF, **open_window())
+def test_audience_filter_hides_runs_for_the_other_audience(client, db, make_open_run, from_form):
+    make_open_run(title="구민 스마트폰")
+    make_open_run(title="직원 엑셀 실무", audience=Audience.STAFF)
     db.session.commit()
 
     html = page(client, with_filter("audience=staff", from_form))
@@ -85,10 +53,10 @@ def test_audience_filter_hides_runs_for_the_other_audience(client, db, make_run,
 
 
 @pytest.mark.parametrize("from_form", [False, True], ids=["link", "form"])
-def test_has_seats_filter_hides_a_full_run(client, db, make_run, make_person, from_form):
-    full = make_run(title="꽉 찬 강좌", capacity=1, **open_window())
-    make_run(title="여유 있는 강좌", capacity=5, **open_window())
-    fill(db, full, make_person, 1)
+def test_has_seats_filter_hides_a_full_run(client, db, make_open_run, make_enrollment, from_form):
+    full = make_open_run(title="꽉 찬 강좌", capacity=1)
+    make_open_run(title="여유 있는 강좌", capacity=5)
+    make_enrollment(full)
     db.session.commit()
 
     assert "꽉 찬 강좌" in page(client, "/")
@@ -110,8 +78,8 @@ def test_has_seats_filter_hides_a_full_run(client, db, make_run, make_person, fr
         "category=nope&level=nope&delivery=nope&audience=nope",
     ],
 )
-def test_invalid_filter_values_still_render_the_catalogue(client, db, make_run, query):
-    make_run(title="아무 강좌", **open_window())
+def test_invalid_filter_values_still_render_the_catalogue(client, db, make_open_run, query):
+    make_open_run(title="아무 강좌")
     db.session.commit()
 
     html = page(client, "/?" + query)
@@ -127,7 +95,7 @@ def test_month_at_the_edge_of_the_calendar_does_not_break_the_catalogue(client, 
     assert "강좌 찾기" in response.get_data(as_text=True)
 
 
-def test_catalogue_query_count_does_not_grow_with_runs(app, client, db, make_run):
+def test_catalogue_query_count_does_not_grow_with_runs(app, client, db, make_open_run):
     def statements_for_catalogue() -> int:
         client.get("/")  # warm-up: first-use loading is not what is measured
         # Start from an empty session, as a request does in production: what the warm-up
@@ -147,13 +115,13 @@ def test_catalogue_query_count_does_not_grow_with_runs(app, client, db, make_run
         return len(statements)
 
     for day in range(3):
-        make_run(title=f"적은 강좌 {day}", **open_window(14 + day))
+        make_open_run(14 + day, title=f"적은 강좌 {day}")
     db.session.commit()
     with_three = statements_for_catalogue()
     assert page(client, "/").count('class="card"') == 3
 
     for day in range(27):
-        make_run(title=f"많은 강좌 {day}", **open_window(20 + day))
+        make_open_run(20 + day, title=f"많은 강좌 {day}")
     db.session.commit()
     with_thirty = statements_for_catalogue()
     assert page(client, "/").count('class="card"') == 30
@@ -165,26 +133,25 @@ def test_catalogue_query_count_does_not_grow_with_runs(app, client, db, make_run
 
 
 def test_run_page_shows_sessions_and_the_enroll_button_when_logged_in(
-    client, db, make_run, make_person
+    client_for, db, make_open_run, make_person
 ):
-    window = open_window()
-    run = make_run(sessions=3, **window)
+    run = make_open_run(sessions=3)
     person = make_person()
     db.session.commit()
-    log_in(client, person)
+    client = client_for(person)
 
     html = page(client, f"/runs/{run.id}")
 
     for week in range(3):
-        day = window["starts_on"] + timedelta(days=7 * week)
+        day = run.starts_on + timedelta(days=7 * week)
         assert day.isoformat() in html
     assert "10:00 ~ 12:00" in html
     assert "신청하기" in html
     assert f'action="/runs/{run.id}/enroll"' in html
 
 
-def test_run_page_asks_an_anonymous_visitor_to_log_in(client, db, make_run):
-    run = make_run(**open_window())
+def test_run_page_asks_an_anonymous_visitor_to_log_in(client, db, make_open_run):
+    run = make_open_run()
     db.session.commit()
 
     html = page(client, f"/runs/{run.id}")
@@ -222,13 +189,11 @@ def test_pages_are_korean_by_default(client):
 
 
 @pytest.fixture
-def every_page(client, db, make_run, make_person):
-    """Log in as staff and list one URL of each page, with the status it should answer."""
-    run = make_run(**open_window())
-    staff = make_person(role=Role.STAFF)
+def every_page(desk, db, make_open_run):
+    """A client logged in as staff, and one URL of each page with the status it should answer."""
+    run = make_open_run()
     db.session.commit()
-    log_in(client, staff)
-    return [
+    return desk, [
         ("/", 200),
         (f"/runs/{run.id}", 200),
         ("/me", 200),
@@ -248,11 +213,12 @@ def script_sources(policy: str) -> list[str]:
     return (directives.get("script-src") or directives.get("default-src", "")).split()
 
 
-def fetch_all(client, every_page):
+def fetch_all(every_page):
     """Fetch each page, staff pages logged in and the others anonymously."""
-    anonymous = client.application.test_client()
+    staff, staff_pages = every_page
+    anonymous = staff.application.test_client()
     fetched = []
-    for who, pages in ((client, every_page), (anonymous, ANONYMOUS_PAGES)):
+    for who, pages in ((staff, staff_pages), (anonymous, ANONYMOUS_PAGES)):
         for url, status in pages:
             response = who.get(url)
             assert response.status_code == status, url
@@ -260,8 +226,8 @@ def fetch_all(client, every_page):
     return fetched
 
 
-def test_every_page_has_a_content_security_policy_without_inline_script(client, every_page):
-    for url, response in fetch_all(client, every_page):
+def test_every_page_has_a_content_security_policy_without_inline_script(every_page):
+    for url, response in fetch_all(every_page):
         policy = response.headers.get("Content-Security-Policy", "")
         sources = script_sources(policy)
         assert sources, f"{url}: no script-src in {policy!r}"
@@ -273,8 +239,8 @@ ASSET_TAG = re.compile(r"<(script|link|img)\b[^>]*>", re.IGNORECASE)
 ASSET_URL = re.compile(r"""\b(?:src|href)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
-def test_no_page_loads_assets_from_another_host(client, every_page):
-    for url, response in fetch_all(client, every_page):
+def test_no_page_loads_assets_from_another_host(every_page):
+    for url, response in fetch_all(every_page):
         html = response.get_data(as_text=True)
         tags = [match.group(0) for match in ASSET_TAG.finditer(html)]
         assert any("stylesheet" in tag for tag in tags), url

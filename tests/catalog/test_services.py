@@ -6,35 +6,30 @@ import pytest
 
 from training.catalog.models import Audience, Room, Selection, Venue
 from training.catalog.services import RunFilters, get_run_listing, list_runs, month_bounds
-from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
+from training.enrollment.models import Enrollment, EnrollmentStatus
 
 # conftest's NOW (10:00 in Seoul), around which make_run opens and closes registration.
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
-def add_enrollments(db, run, make_person, status: EnrollmentStatus, count: int) -> None:
-    """Put `count` people on the run with a status, as the enrollment rules would leave them."""
-    for _ in range(count):
-        person = make_person()
-        position = None
-        if status is EnrollmentStatus.WAITLISTED:
-            position = (
-                db.session.query(Enrollment)
-                .filter_by(run_id=run.id, status=EnrollmentStatus.WAITLISTED)
-                .count()
-                + 1
-            )
-        db.session.add(
-            Enrollment(
-                run_id=run.id,
-                person_id=person.id,
-                status=status,
-                waitlist_position=position,
-                channel=Channel.WEB,
-                created_by_id=person.id,
-            )
-        )
-    db.session.flush()
+@pytest.fixture
+def add_enrollments(db, make_enrollment):
+    """Put `count` new people on the run with a status, as the enrollment rules would leave
+    them: the waitlisted at the back of the waiting list."""
+
+    def add(run, status: EnrollmentStatus, count: int) -> None:
+        for _ in range(count):
+            position = None
+            if status is EnrollmentStatus.WAITLISTED:
+                position = (
+                    db.session.query(Enrollment)
+                    .filter_by(run_id=run.id, status=EnrollmentStatus.WAITLISTED)
+                    .count()
+                    + 1
+                )
+            make_enrollment(run, status=status, waitlist_position=position)
+
+    return add
 
 
 def listed_ids(filters: RunFilters, now=NOW) -> list[int]:
@@ -110,19 +105,19 @@ def test_audience_filter_keeps_runs_for_that_audience(make_run):
     assert listed_ids(RunFilters(audience=Audience.RESIDENT)) == [resident.id]
 
 
-def test_has_seats_filter_drops_full_runs(db, make_run, make_person):
+def test_has_seats_filter_drops_full_runs(make_run, add_enrollments):
     full = make_run(capacity=2)
-    add_enrollments(db, full, make_person, EnrollmentStatus.CONFIRMED, 2)
+    add_enrollments(full, EnrollmentStatus.CONFIRMED, 2)
     one_left = make_run(capacity=2)
-    add_enrollments(db, one_left, make_person, EnrollmentStatus.CONFIRMED, 1)
+    add_enrollments(one_left, EnrollmentStatus.CONFIRMED, 1)
 
     assert listed_ids(RunFilters(has_seats=True)) == [one_left.id]
 
 
-def test_has_seats_ignores_waiting_and_cancelled_people(db, make_run, make_person):
+def test_has_seats_ignores_waiting_and_cancelled_people(make_run, add_enrollments):
     run = make_run(capacity=1)
-    add_enrollments(db, run, make_person, EnrollmentStatus.CANCELLED, 2)
-    add_enrollments(db, run, make_person, EnrollmentStatus.APPLIED, 3)
+    add_enrollments(run, EnrollmentStatus.CANCELLED, 2)
+    add_enrollments(run, EnrollmentStatus.APPLIED, 3)
 
     assert listed_ids(RunFilters(has_seats=True)) == [run.id]
 
@@ -170,11 +165,11 @@ def test_filters_combine(make_run):
 # Counts
 
 
-def test_list_runs_counts_each_live_status(db, make_run, make_person):
+def test_list_runs_counts_each_live_status(make_run, add_enrollments):
     run = make_run(capacity=2)
-    add_enrollments(db, run, make_person, EnrollmentStatus.CONFIRMED, 2)
-    add_enrollments(db, run, make_person, EnrollmentStatus.WAITLISTED, 3)
-    add_enrollments(db, run, make_person, EnrollmentStatus.CANCELLED, 4)
+    add_enrollments(run, EnrollmentStatus.CONFIRMED, 2)
+    add_enrollments(run, EnrollmentStatus.WAITLISTED, 3)
+    add_enrollments(run, EnrollmentStatus.CANCELLED, 4)
 
     (listing,) = list_runs(RunFilters(), now=NOW)
 
@@ -182,9 +177,9 @@ def test_list_runs_counts_each_live_status(db, make_run, make_person):
     assert listing.seats_left == 0
 
 
-def test_list_runs_counts_lottery_applications(db, make_run, make_person):
+def test_list_runs_counts_lottery_applications(make_run, add_enrollments):
     run = make_run(capacity=5, selection=Selection.LOTTERY)
-    add_enrollments(db, run, make_person, EnrollmentStatus.APPLIED, 4)
+    add_enrollments(run, EnrollmentStatus.APPLIED, 4)
 
     (listing,) = list_runs(RunFilters(), now=NOW)
 
@@ -192,11 +187,11 @@ def test_list_runs_counts_lottery_applications(db, make_run, make_person):
     assert listing.seats_left == 5
 
 
-def test_list_runs_counts_each_run_separately(db, make_run, make_person):
+def test_list_runs_counts_each_run_separately(make_run, add_enrollments):
     first = make_run(capacity=3, starts_on=date(2026, 3, 9))
     second = make_run(capacity=3, starts_on=date(2026, 3, 16))
-    add_enrollments(db, first, make_person, EnrollmentStatus.CONFIRMED, 1)
-    add_enrollments(db, second, make_person, EnrollmentStatus.CONFIRMED, 3)
+    add_enrollments(first, EnrollmentStatus.CONFIRMED, 1)
+    add_enrollments(second, EnrollmentStatus.CONFIRMED, 3)
 
     listings = list_runs(RunFilters(), now=NOW)
 
@@ -206,10 +201,10 @@ def test_list_runs_counts_each_run_separately(db, make_run, make_person):
     ]
 
 
-def test_get_run_listing_counts_one_run(db, make_run, make_person):
+def test_get_run_listing_counts_one_run(make_run, add_enrollments):
     run = make_run(capacity=2)
-    add_enrollments(db, run, make_person, EnrollmentStatus.CONFIRMED, 2)
-    add_enrollments(db, run, make_person, EnrollmentStatus.WAITLISTED, 1)
+    add_enrollments(run, EnrollmentStatus.CONFIRMED, 2)
+    add_enrollments(run, EnrollmentStatus.WAITLISTED, 1)
 
     listing = get_run_listing(run.id)
 

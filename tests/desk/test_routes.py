@@ -1,50 +1,15 @@
 """The staff desk through the test client: access, enrolling for people, lottery, roster."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training.accounts.models import ConsentMethod, Person, Role
 from training.audit.models import AuditEntry
 from training.catalog.models import Audience, Selection
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
-
-
-@pytest.fixture
-def client_for(app, client):
-    """A logged-in client for a person."""
-
-    def make(person):
-        new = app.test_client()
-        response = new.post("/login", data={"phone": person.phone, "password": "password123"})
-        assert response.status_code == 302
-        return new
-
-    return make
-
-
-@pytest.fixture
-def staff(db, make_person):
-    person = make_person(role=Role.STAFF, name="정담당")
-    db.session.commit()
-    return person
-
-
-@pytest.fixture
-def desk(client_for, staff):
-    return client_for(staff)
-
-
-def open_window(days_ahead: int = 14) -> dict:
-    """make_run arguments for a run whose registration is open right now."""
-    now = datetime.now(UTC)
-    return {
-        "opens_at": now - timedelta(days=1),
-        "closes_at": now + timedelta(days=1),
-        "starts_on": now.date() + timedelta(days=days_ahead),
-    }
 
 
 def new_person_form(**changes) -> dict:
@@ -57,10 +22,6 @@ def new_person_form(**changes) -> dict:
     }
     form.update(changes)
     return {key: value for key, value in form.items() if value is not None}
-
-
-def count(db, model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def audit_actions(db) -> list[str]:
@@ -78,8 +39,10 @@ def test_desk_requires_login(client):
 
 
 @pytest.mark.parametrize("role", [Role.RESIDENT, Role.INSTRUCTOR])
-def test_desk_is_forbidden_to_non_staff(client_for, db, make_person, make_run, role):
-    run = make_run(**open_window())
+def test_desk_is_forbidden_to_non_staff(
+    client_for, db, make_person, make_open_run, count_rows, role
+):
+    run = make_open_run()
     person = make_person(role=role)
     db.session.commit()
     other = client_for(person)
@@ -94,13 +57,13 @@ def test_desk_is_forbidden_to_non_staff(client_for, db, make_person, make_run, r
         response = other.open(url, method=method, data={"phone": person.phone})
         assert response.status_code == 403, url
         assert "이 페이지를 볼 권한이 없습니다." in response.get_data(as_text=True)
-    assert count(db, Enrollment) == 0
+    assert count_rows(Enrollment) == 0
     assert "roster.view" not in audit_actions(db)
 
 
 @pytest.mark.parametrize("role", [Role.STAFF, Role.ADMIN])
-def test_desk_lists_runs_for_staff(client_for, db, make_person, make_run, role):
-    make_run(title="영상 편집 입문", **open_window())
+def test_desk_lists_runs_for_staff(client_for, db, make_person, make_open_run, role):
+    make_open_run(title="영상 편집 입문")
     person = make_person(role=role)
     db.session.commit()
 
@@ -117,8 +80,8 @@ def test_roster_of_a_missing_run_is_404(desk):
 # Enrolling a registered person
 
 
-def test_desk_enrolls_a_registered_person_by_phone(desk, db, make_run, make_person, staff):
-    run = make_run(**open_window())
+def test_desk_enrolls_a_registered_person_by_phone(desk, db, make_open_run, make_person, staff):
+    run = make_open_run()
     person = make_person(name="한복순", phone="01055556666")
     db.session.commit()
 
@@ -139,8 +102,8 @@ def test_desk_enrolls_a_registered_person_by_phone(desk, db, make_run, make_pers
     assert "010-5555-6666" in html
 
 
-def test_desk_enrolling_an_unknown_phone_says_so(desk, db, make_run):
-    run = make_run(**open_window())
+def test_desk_enrolling_an_unknown_phone_says_so(desk, db, make_open_run, count_rows):
+    run = make_open_run()
     db.session.commit()
 
     response = desk.post(f"/desk/runs/{run.id}/enroll", data={"phone": "010-9999-0000"})
@@ -149,19 +112,21 @@ def test_desk_enrolling_an_unknown_phone_says_so(desk, db, make_run):
     assert "등록되지 않은 번호입니다. 아래에서 새로 등록해 주세요." in response.get_data(
         as_text=True
     )
-    assert count(db, Enrollment) == 0
+    assert count_rows(Enrollment) == 0
 
 
 @pytest.mark.parametrize("phone", ["", "12345", "02-123-4567"])
-def test_desk_enrolling_with_a_bad_phone_shows_a_field_error(desk, db, make_run, phone):
-    run = make_run(**open_window())
+def test_desk_enrolling_with_a_bad_phone_shows_a_field_error(
+    desk, db, make_open_run, count_rows, phone
+):
+    run = make_open_run()
     db.session.commit()
 
     response = desk.post(f"/desk/runs/{run.id}/enroll", data={"phone": phone})
 
     assert response.status_code == 400
     assert "휴대전화 번호를 " in response.get_data(as_text=True)
-    assert count(db, Enrollment) == 0
+    assert count_rows(Enrollment) == 0
 
 
 def test_desk_enrolling_into_a_missing_run_is_404(desk):
@@ -170,8 +135,10 @@ def test_desk_enrolling_into_a_missing_run_is_404(desk):
     assert response.status_code == 404
 
 
-def test_desk_refusal_is_flashed_with_the_persons_name(desk, db, make_run, make_person):
-    run = make_run(audience=Audience.STAFF, **open_window())
+def test_desk_refusal_is_flashed_with_the_persons_name(
+    desk, db, make_open_run, make_person, count_rows
+):
+    run = make_open_run(audience=Audience.STAFF)
     make_person(name="오영수", phone="01077778888")
     db.session.commit()
 
@@ -183,14 +150,14 @@ def test_desk_refusal_is_flashed_with_the_persons_name(desk, db, make_run, make_
     assert "오영수님: 직원 교육은 구청 직원만 신청할 수 있습니다." in response.get_data(
         as_text=True
     )
-    assert count(db, Enrollment) == 0
+    assert count_rows(Enrollment) == 0
 
 
 # Registering and enrolling a new person
 
 
-def test_desk_registers_a_new_person_and_enrolls_them(desk, db, make_run, staff):
-    run = make_run(**open_window())
+def test_desk_registers_a_new_person_and_enrolls_them(desk, db, make_open_run, staff):
+    run = make_open_run()
     db.session.commit()
 
     response = desk.post(f"/desk/runs/{run.id}/enroll-new", data=new_person_form())
@@ -208,10 +175,10 @@ def test_desk_registers_a_new_person_and_enrolls_them(desk, db, make_run, staff)
     assert {"person.create", "enrollment.create"} <= set(audit_actions(db))
 
 
-def test_desk_new_person_without_consent_is_refused(desk, db, make_run):
-    run = make_run(**open_window())
+def test_desk_new_person_without_consent_is_refused(desk, db, make_open_run, count_rows):
+    run = make_open_run()
     db.session.commit()
-    people_before = count(db, Person)
+    people_before = count_rows(Person)
 
     response = desk.post(f"/desk/runs/{run.id}/enroll-new", data=new_person_form(consent=None))
 
@@ -219,22 +186,24 @@ def test_desk_new_person_without_consent_is_refused(desk, db, make_run):
     assert "본인의 개인정보 수집·이용 동의가 있어야 등록할 수 있습니다." in response.get_data(
         as_text=True
     )
-    assert count(db, Person) == people_before
-    assert count(db, Enrollment) == 0
+    assert count_rows(Person) == people_before
+    assert count_rows(Enrollment) == 0
 
 
-def test_desk_new_person_with_a_registered_phone_is_refused(desk, db, make_run, make_person):
-    run = make_run(**open_window())
+def test_desk_new_person_with_a_registered_phone_is_refused(
+    desk, db, make_open_run, make_person, count_rows
+):
+    run = make_open_run()
     make_person(phone="01033334444")
     db.session.commit()
-    people_before = count(db, Person)
+    people_before = count_rows(Person)
 
     response = desk.post(f"/desk/runs/{run.id}/enroll-new", data=new_person_form())
 
     assert response.status_code == 400
     assert "이미 등록된 휴대전화 번호입니다." in response.get_data(as_text=True)
-    assert count(db, Person) == people_before
-    assert count(db, Enrollment) == 0
+    assert count_rows(Person) == people_before
+    assert count_rows(Enrollment) == 0
 
 
 @pytest.mark.parametrize(
@@ -246,20 +215,24 @@ def test_desk_new_person_with_a_registered_phone_is_refused(desk, db, make_run, 
         ({"name": "김"}, "이름을 2자 이상 40자 이하로 적어 주세요."),
     ],
 )
-def test_desk_new_person_with_bad_fields_shows_errors(desk, db, make_run, changes, message):
-    run = make_run(**open_window())
+def test_desk_new_person_with_bad_fields_shows_errors(
+    desk, db, make_open_run, count_rows, changes, message
+):
+    run = make_open_run()
     db.session.commit()
-    people_before = count(db, Person)
+    people_before = count_rows(Person)
 
     response = desk.post(f"/desk/runs/{run.id}/enroll-new", data=new_person_form(**changes))
 
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    assert count(db, Person) == people_before
+    assert count_rows(Person) == people_before
 
 
-def test_desk_new_person_not_eligible_stays_registered_without_enrollment(desk, db, make_run):
-    run = make_run(audience=Audience.STAFF, **open_window())
+def test_desk_new_person_not_eligible_stays_registered_without_enrollment(
+    desk, db, make_open_run, count_rows
+):
+    run = make_open_run(audience=Audience.STAFF)
     db.session.commit()
 
     response = desk.post(f"/desk/runs/{run.id}/enroll-new", data=new_person_form())
@@ -267,7 +240,7 @@ def test_desk_new_person_not_eligible_stays_registered_without_enrollment(desk, 
     assert response.status_code == 302
     person = db.session.scalar(select(Person).where(Person.phone == "01033334444"))
     assert person is not None
-    assert count(db, Enrollment) == 0
+    assert count_rows(Enrollment) == 0
     html = desk.get(response.headers["Location"]).get_data(as_text=True)
     assert "최말순님: 직원 교육은 구청 직원만 신청할 수 있습니다." in html
 
@@ -275,30 +248,15 @@ def test_desk_new_person_not_eligible_stays_registered_without_enrollment(desk, 
 # Lottery
 
 
-def add_application(db, run, person) -> None:
-    db.session.add(
-        Enrollment(
-            run_id=run.id,
-            person_id=person.id,
-            status=EnrollmentStatus.APPLIED,
-            channel=Channel.WEB,
-            created_by_id=person.id,
-        )
-    )
-    db.session.flush()
-
-
-def test_desk_draws_a_closed_lottery(desk, db, make_run, make_person):
-    now = datetime.now(UTC)
-    run = make_run(
+def test_desk_draws_a_closed_lottery(desk, db, make_open_run, make_enrollment):
+    run = make_open_run(
         capacity=2,
         selection=Selection.LOTTERY,
-        opens_at=now - timedelta(days=5),
-        closes_at=now - timedelta(hours=1),
-        starts_on=now.date() + timedelta(days=14),
+        opens=timedelta(days=-5),
+        closes=timedelta(hours=-1),
     )
     for _ in range(5):
-        add_application(db, run, make_person())
+        make_enrollment(run, status=EnrollmentStatus.APPLIED)
     db.session.commit()
     assert "추첨하기" in desk.get(f"/desk/runs/{run.id}").get_data(as_text=True)
 
@@ -325,9 +283,11 @@ def test_desk_draws_a_closed_lottery(desk, db, make_run, make_person):
     assert "추첨을 마쳤습니다. 신청 5명" in html
 
 
-def test_desk_lottery_cannot_be_drawn_while_registration_is_open(desk, db, make_run, make_person):
-    run = make_run(selection=Selection.LOTTERY, **open_window())
-    add_application(db, run, make_person())
+def test_desk_lottery_cannot_be_drawn_while_registration_is_open(
+    desk, db, make_open_run, make_enrollment
+):
+    run = make_open_run(selection=Selection.LOTTERY)
+    make_enrollment(run, status=EnrollmentStatus.APPLIED)
     db.session.commit()
 
     response = desk.post(f"/desk/runs/{run.id}/draw", follow_redirects=True)
@@ -340,18 +300,11 @@ def test_desk_lottery_cannot_be_drawn_while_registration_is_open(desk, db, make_
 # Roster and cancelling
 
 
-def test_viewing_the_roster_is_recorded(desk, db, make_run, make_person, staff):
-    run = make_run(**open_window())
-    person = make_person(name="윤정희")
-    db.session.add(
-        Enrollment(
-            run_id=run.id,
-            person_id=person.id,
-            status=EnrollmentStatus.CONFIRMED,
-            channel=Channel.WEB,
-            created_by_id=person.id,
-        )
-    )
+def test_viewing_the_roster_is_recorded(
+    desk, db, make_open_run, make_person, make_enrollment, staff
+):
+    run = make_open_run()
+    make_enrollment(run, make_person(name="윤정희"))
     db.session.commit()
 
     response = desk.get(f"/desk/runs/{run.id}")
@@ -364,8 +317,8 @@ def test_viewing_the_roster_is_recorded(desk, db, make_run, make_person, staff):
     assert entry.subject_id == run.id
 
 
-def test_desk_cancel_promotes_the_first_waitlisted(desk, db, make_run, make_person, staff):
-    run = make_run(capacity=1, **open_window())
+def test_desk_cancel_promotes_the_first_waitlisted(desk, db, make_open_run, make_person, staff):
+    run = make_open_run(capacity=1)
     holder, waiting = make_person(), make_person(phone="01012120000")
     db.session.commit()
     desk.post(f"/desk/runs/{run.id}/enroll", data={"phone": holder.phone})

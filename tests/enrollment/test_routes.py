@@ -1,36 +1,13 @@
 """Enrolling, cancelling and "my page" through the test client."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.notifications.models import Notification
-
-
-@pytest.fixture
-def client_for(app, client):
-    """A logged-in client for a person."""
-
-    def make(person):
-        new = app.test_client()
-        response = new.post("/login", data={"phone": person.phone, "password": "password123"})
-        assert response.status_code == 302
-        return new
-
-    return make
-
-
-def open_window(days_ahead: int = 14) -> dict:
-    """make_run arguments for a run whose registration is open right now."""
-    now = datetime.now(UTC)
-    return {
-        "opens_at": now - timedelta(days=1),
-        "closes_at": now + timedelta(days=1),
-        "starts_on": now.date() + timedelta(days=days_ahead),
-    }
 
 
 def enrollment_of(db, run, person) -> Enrollment | None:
@@ -44,12 +21,19 @@ def enrollment_of(db, run, person) -> Enrollment | None:
     )
 
 
-def enrollments_count(db) -> int:
-    return db.session.scalar(select(func.count()).select_from(Enrollment))
+@pytest.fixture
+def enrolled(db, make_open_run, make_person, client_for):
+    """A person who enrolled through the page in an open run: (run, person, their client)."""
+    run = make_open_run()
+    person = make_person()
+    db.session.commit()
+    client = client_for(person)
+    client.post(f"/runs/{run.id}/enroll")
+    return run, person, client
 
 
-def test_enrolling_requires_login(client, db, make_run):
-    run = make_run(**open_window())
+def test_enrolling_requires_login(client, db, make_open_run, count_rows):
+    run = make_open_run()
     db.session.commit()
 
     response = client.post(f"/runs/{run.id}/enroll")
@@ -58,11 +42,11 @@ def test_enrolling_requires_login(client, db, make_run):
     location = urlsplit(response.headers["Location"])
     assert location.path == "/login"
     assert f"/runs/{run.id}/enroll" in response.headers["Location"].replace("%2F", "/")
-    assert enrollments_count(db) == 0
+    assert count_rows(Enrollment) == 0
 
 
-def test_enrolling_in_a_run_with_seats_confirms(client_for, db, make_run, make_person):
-    run = make_run(title="키오스크 익히기", capacity=2, **open_window())
+def test_enrolling_in_a_run_with_seats_confirms(client_for, db, make_open_run, make_person):
+    run = make_open_run(title="키오스크 익히기", capacity=2)
     person = make_person()
     db.session.commit()
     client = client_for(person)
@@ -80,8 +64,10 @@ def test_enrolling_in_a_run_with_seats_confirms(client_for, db, make_run, make_p
     assert enrollment.channel is Channel.WEB
 
 
-def test_enrolling_in_a_full_run_waitlists_with_position(client_for, db, make_run, make_person):
-    run = make_run(capacity=1, **open_window())
+def test_enrolling_in_a_full_run_waitlists_with_position(
+    client_for, db, make_open_run, make_person
+):
+    run = make_open_run(capacity=1)
     first, second, third = make_person(), make_person(), make_person()
     db.session.commit()
     client_for(first).post(f"/runs/{run.id}/enroll")
@@ -97,12 +83,8 @@ def test_enrolling_in_a_full_run_waitlists_with_position(client_for, db, make_ru
     assert enrollment_of(db, run, third).waitlist_position == 2
 
 
-def test_run_page_shows_my_status_after_enrolling(client_for, db, make_run, make_person):
-    run = make_run(**open_window())
-    person = make_person()
-    db.session.commit()
-    client = client_for(person)
-    client.post(f"/runs/{run.id}/enroll")
+def test_run_page_shows_my_status_after_enrolling(enrolled):
+    run, _, client = enrolled
 
     html = client.get(f"/runs/{run.id}").get_data(as_text=True)
 
@@ -110,28 +92,19 @@ def test_run_page_shows_my_status_after_enrolling(client_for, db, make_run, make
     assert "수강 확정" in html
 
 
-def test_enrolling_twice_is_refused_with_a_message(client_for, db, make_run, make_person):
-    run = make_run(**open_window())
-    person = make_person()
-    db.session.commit()
-    client = client_for(person)
-    client.post(f"/runs/{run.id}/enroll")
+def test_enrolling_twice_is_refused_with_a_message(enrolled, count_rows):
+    run, _, client = enrolled
 
     response = client.post(f"/runs/{run.id}/enroll", follow_redirects=True)
 
     assert "이미 신청한 강좌입니다." in response.get_data(as_text=True)
-    assert enrollments_count(db) == 1
+    assert count_rows(Enrollment) == 1
 
 
 def test_enrolling_outside_the_window_is_refused_with_a_message(
-    client_for, db, make_run, make_person
+    client_for, db, make_open_run, make_person, count_rows
 ):
-    now = datetime.now(UTC)
-    run = make_run(
-        opens_at=now + timedelta(days=1),
-        closes_at=now + timedelta(days=5),
-        starts_on=now.date() + timedelta(days=14),
-    )
+    run = make_open_run(opens=timedelta(days=1), closes=timedelta(days=5))
     person = make_person()
     db.session.commit()
     client = client_for(person)
@@ -142,7 +115,7 @@ def test_enrolling_outside_the_window_is_refused_with_a_message(
     assert response.headers["Location"] == f"/runs/{run.id}"
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "지금은 수강신청 기간이 아닙니다." in html
-    assert enrollments_count(db) == 0
+    assert count_rows(Enrollment) == 0
 
 
 def test_enrolling_in_a_missing_run_is_404(client_for, db, make_person):
@@ -154,19 +127,19 @@ def test_enrolling_in_a_missing_run_is_404(client_for, db, make_person):
     assert response.status_code == 404
 
 
-def test_enroll_by_get_is_not_allowed(client_for, db, make_run, make_person):
-    run = make_run(**open_window())
+def test_enroll_by_get_is_not_allowed(client_for, db, make_open_run, make_person, count_rows):
+    run = make_open_run()
     person = make_person()
     db.session.commit()
 
     response = client_for(person).get(f"/runs/{run.id}/enroll")
 
     assert response.status_code == 405
-    assert enrollments_count(db) == 0
+    assert count_rows(Enrollment) == 0
 
 
-def test_cancelling_promotes_the_first_waitlisted(client_for, db, make_run, make_person):
-    run = make_run(title="유튜브 시작하기", capacity=1, **open_window())
+def test_cancelling_promotes_the_first_waitlisted(client_for, db, make_open_run, make_person):
+    run = make_open_run(title="유튜브 시작하기", capacity=1)
     holder, waiting = make_person(), make_person()
     db.session.commit()
     holder_client, waiting_client = client_for(holder), client_for(waiting)
@@ -200,8 +173,8 @@ def test_notifications_can_be_marked_read(client_for, db, make_person):
     assert "알림 시험" not in client.get("/me").get_data(as_text=True)
 
 
-def test_cancelling_someone_elses_enrollment_is_404(client_for, db, make_run, make_person):
-    run = make_run(**open_window())
+def test_cancelling_someone_elses_enrollment_is_404(client_for, db, make_open_run, make_person):
+    run = make_open_run()
     owner, other = make_person(), make_person()
     db.session.commit()
     client_for(owner).post(f"/runs/{run.id}/enroll")
@@ -222,12 +195,8 @@ def test_cancelling_a_missing_enrollment_is_404(client_for, db, make_person):
     assert response.status_code == 404
 
 
-def test_cancelling_twice_says_it_is_already_cancelled(client_for, db, make_run, make_person):
-    run = make_run(**open_window())
-    person = make_person()
-    db.session.commit()
-    client = client_for(person)
-    client.post(f"/runs/{run.id}/enroll")
+def test_cancelling_twice_says_it_is_already_cancelled(db, enrolled):
+    run, person, client = enrolled
     enrollment_id = enrollment_of(db, run, person).id
     client.post(f"/me/enrollments/{enrollment_id}/cancel")
 
@@ -237,17 +206,10 @@ def test_cancelling_twice_says_it_is_already_cancelled(client_for, db, make_run,
     assert "이미 취소된 신청입니다." in response.get_data(as_text=True)
 
 
-def test_cancelling_requires_login(client, db, make_run, make_person):
-    run = make_run(**open_window())
+def test_cancelling_requires_login(client, db, make_open_run, make_person, make_enrollment):
+    run = make_open_run()
     person = make_person()
-    enrollment = Enrollment(
-        run_id=run.id,
-        person_id=person.id,
-        status=EnrollmentStatus.CONFIRMED,
-        channel=Channel.WEB,
-        created_by_id=person.id,
-    )
-    db.session.add(enrollment)
+    enrollment = make_enrollment(run, person)
     db.session.commit()
 
     response = client.post(f"/me/enrollments/{enrollment.id}/cancel")

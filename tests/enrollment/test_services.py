@@ -3,12 +3,13 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask import has_request_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from training.accounts.models import Role
 from training.audit.models import AuditEntry
-from training.catalog.models import Audience, Selection
+from training.catalog.models import Audience, CourseRun, Selection
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.enrollment.services import (
     EnrollmentError,
@@ -25,23 +26,6 @@ from training.notifications.models import Notification
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 AFTER_CLOSE = NOW + timedelta(days=8)
-
-
-@pytest.fixture(autouse=True)
-def request_context(app, request):
-    """Run as a route does, inside a request: the services' messages are translated for it.
-
-    Tests that ask for ``no_request_context`` run bare, as the CLI does."""
-    if "no_request_context" in request.fixturenames:
-        yield None
-        return
-    with app.test_request_context():
-        yield
-
-
-@pytest.fixture
-def no_request_context():
-    """Marks a test that calls the services outside any request."""
 
 
 def enroll(run, person, **kwargs):
@@ -72,34 +56,36 @@ def waitlist_of(db, run) -> list[tuple[int, int]]:
     return [tuple(row) for row in rows]
 
 
-def completed_enrollment(db, run, person) -> Enrollment:
-    enrollment = Enrollment(
-        run_id=run.id,
-        person_id=person.id,
-        status=EnrollmentStatus.CONFIRMED,
-        channel=Channel.WEB,
-        created_by_id=person.id,
-        created_at=NOW - timedelta(days=60),
-        confirmed_at=NOW - timedelta(days=60),
-        completed_at=NOW - timedelta(days=30),
-    )
-    db.session.add(enrollment)
-    db.session.flush()
-    return enrollment
+@pytest.fixture
+def completed_run(make_run, make_enrollment):
+    """A run of a new course, held last autumn, which the person completed a month before NOW."""
+
+    def make(person) -> CourseRun:
+        run = make_run(starts_on=date(2025, 9, 1))
+        make_enrollment(
+            run,
+            person,
+            created_at=NOW - timedelta(days=60),
+            confirmed_at=NOW - timedelta(days=60),
+            completed_at=NOW - timedelta(days=30),
+        )
+        return run
+
+    return make
 
 
-# Outside a request (the CLI, scheduled jobs)
+# Outside a request, as the CLI and scheduled jobs call the services (every test here does)
 
 
-def test_refusal_outside_request_raises_enrollment_error(make_run, make_person, no_request_context):
+def test_refusal_outside_request_raises_enrollment_error(make_run, make_person):
+    assert not has_request_context()
     run = make_run(opens_at=NOW + timedelta(days=1), closes_at=NOW + timedelta(days=7))
 
     assert refused_code(run, make_person()) == "registration_closed"
 
 
-def test_promotion_outside_request_confirms_first_waitlisted(
-    db, make_run, make_person, no_request_context
-):
+def test_promotion_outside_request_confirms_first_waitlisted(db, make_run, make_person):
+    assert not has_request_context()
     run = make_run(capacity=1)
     holder = make_person()
     seat = enroll(run, holder)
@@ -419,21 +405,11 @@ def test_active_limit_ignores_cancelled_enrollments(app, make_run, make_person):
     assert enroll(second, person).status is EnrollmentStatus.CONFIRMED
 
 
-def test_active_limit_ignores_runs_that_have_ended(app, db, make_run, make_person):
+def test_active_limit_ignores_runs_that_have_ended(app, make_run, make_person, make_enrollment):
     app.config["MAX_ACTIVE_ENROLLMENTS"] = 1
     person = make_person()
     ended = make_run(starts_on=date(2026, 2, 2), sessions=2)  # ended 9 February
-    db.session.add(
-        Enrollment(
-            run_id=ended.id,
-            person_id=person.id,
-            status=EnrollmentStatus.CONFIRMED,
-            channel=Channel.WEB,
-            created_by_id=person.id,
-            confirmed_at=NOW - timedelta(days=40),
-        )
-    )
-    db.session.flush()
+    make_enrollment(ended, person, confirmed_at=NOW - timedelta(days=40))
 
     assert enroll(make_run(), person).status is EnrollmentStatus.CONFIRMED
 
@@ -463,32 +439,28 @@ def test_zero_active_limit_means_no_limit(app, make_run, make_person):
     assert [e.status for e in enrollments] == [EnrollmentStatus.CONFIRMED] * 4
 
 
-def test_enroll_after_completing_same_course_is_refused(app, db, make_run, make_person):
+def test_enroll_after_completing_same_course_is_refused(app, make_run, make_person, completed_run):
     app.config["BLOCK_REPEAT_COMPLETION"] = True
     person = make_person()
-    earlier = make_run(starts_on=date(2025, 9, 1))
-    completed_enrollment(db, earlier, person)
-    later = make_run(course=earlier.course)
+    later = make_run(course=completed_run(person).course)
 
     assert refused_code(later, person) == "already_completed"
 
 
 def test_enroll_after_completing_same_course_allowed_when_not_blocked(
-    app, db, make_run, make_person
+    app, make_run, make_person, completed_run
 ):
     app.config["BLOCK_REPEAT_COMPLETION"] = False
     person = make_person()
-    earlier = make_run(starts_on=date(2025, 9, 1))
-    completed_enrollment(db, earlier, person)
-    later = make_run(course=earlier.course)
+    later = make_run(course=completed_run(person).course)
 
     assert enroll(later, person).status is EnrollmentStatus.CONFIRMED
 
 
-def test_completing_another_course_does_not_block(app, db, make_run, make_person):
+def test_completing_another_course_does_not_block(app, make_run, make_person, completed_run):
     app.config["BLOCK_REPEAT_COMPLETION"] = True
     person = make_person()
-    completed_enrollment(db, make_run(starts_on=date(2025, 9, 1)), person)
+    completed_run(person)
 
     assert enroll(make_run(), person).status is EnrollmentStatus.CONFIRMED
 
@@ -747,42 +719,27 @@ def test_lottery_order_puts_priority_entries_first():
 # The database's own guard
 
 
-def test_database_refuses_second_active_enrollment_for_same_person(db, make_run, make_person):
+def test_database_refuses_second_active_enrollment_for_same_person(
+    db, make_run, make_person, make_enrollment
+):
     run = make_run()
     person = make_person()
     enroll(run, person)
 
     with pytest.raises(IntegrityError), db.session.begin_nested():
-        db.session.add(
-            Enrollment(
-                run_id=run.id,
-                person_id=person.id,
-                status=EnrollmentStatus.CONFIRMED,
-                channel=Channel.WEB,
-                created_by_id=person.id,
-                confirmed_at=NOW,
-            )
-        )
-        db.session.flush()
+        make_enrollment(run, person, confirmed_at=NOW)
 
     assert run_counts(run).confirmed == 1
 
 
-def test_database_allows_new_enrollment_beside_cancelled_one(db, make_run, make_person):
+def test_database_allows_new_enrollment_beside_cancelled_one(
+    db, make_run, make_person, make_enrollment
+):
     run = make_run()
     person = make_person()
     cancel_enrollment(enroll(run, person), actor=person, now=NOW)
 
     with db.session.begin_nested():
-        db.session.add(
-            Enrollment(
-                run_id=run.id,
-                person_id=person.id,
-                status=EnrollmentStatus.CONFIRMED,
-                channel=Channel.WEB,
-                created_by_id=person.id,
-                confirmed_at=NOW,
-            )
-        )
+        make_enrollment(run, person, confirmed_at=NOW)
 
     assert run_counts(run).confirmed == 1

@@ -71,6 +71,11 @@ class Person(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped when staff reissue the QR pass: passes of earlier versions stop working.
+    pass_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Set by the no-show rule: no new enrollments until then.
+    barred_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    barred_reason: Mapped[str | None] = mapped_column(String(200))
 
     def get_id(self) -> str:
         return f"{self.id}:{self.auth_version}"

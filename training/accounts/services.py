@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -202,3 +202,14 @@ def load_session_user(user_id: str) -> Person | None:
     if person is None or not person.is_active or person.auth_version != version:
         return None
     return person
+
+
+def search_people(query: str, limit: int = 50) -> list[Person]:
+    """People whose name contains the query, or whose phone ends with (or equals) its digits."""
+    digits = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", query))
+    conditions = [Person.name.contains(query.strip(), autoescape=True)]
+    if len(digits) >= 4:
+        conditions.append(Person.phone.endswith(digits, autoescape=True))
+    return db.session.scalars(
+        select(Person).where(or_(*conditions)).order_by(Person.name, Person.id).limit(limit)
+    ).all()

@@ -1,17 +1,28 @@
 """The OpenAPI 3 description of /api/v1."""
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+ATTENDANCE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "session_id": {"type": "integer"},
+        "enrollment_id": {"type": "integer"},
+        "status": {"type": "string", "enum": ["present", "late", "absent", "excused"]},
+        "checked_in_at": {"type": "string", "format": "date-time", "nullable": True},
+        "method": {"type": "string", "nullable": True},
+    },
+}
 
 
 def _error_responses(*statuses: int) -> dict:
     descriptions = {
         400: "Invalid input (code invalid_parameter, invalid_phone, weak_password, ...)",
         401: "Missing or invalid bearer token, or wrong credentials",
-        403: "Not allowed (code forbidden, not_eligible)",
-        404: "Not found",
+        403: "Not allowed (code forbidden, not_eligible, barred, revoked_pass)",
+        404: "Not found (code not_found, not_enrolled)",
         409: "Refused by an enrollment rule (registration_closed, already_enrolled, "
         "already_completed, too_many_enrollments, schedule_conflict, not_cancellable, "
-        "phone_taken)",
+        "phone_taken, outside_window)",
         429: "Too many requests",
     }
     return {
@@ -31,6 +42,12 @@ def openapi_document() -> dict:
     """The API's description, served at /api/v1/openapi.json."""
     bearer = [{"bearerAuth": []}]
     run_id = {"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    session_id = {
+        "name": "session_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer"},
+    }
     return {
         "openapi": "3.0.3",
         "info": {
@@ -122,6 +139,15 @@ def openapi_document() -> dict:
                             },
                         },
                     ]
+                },
+                "Attendance": ATTENDANCE,
+                "CheckIn": {
+                    "type": "object",
+                    "required": ["result", "attendance"],
+                    "properties": {
+                        "result": {"type": "string", "enum": ["present", "late", "already"]},
+                        "attendance": {"$ref": "#/components/schemas/Attendance"},
+                    },
                 },
                 "Enrollment": {
                     "type": "object",
@@ -353,6 +379,104 @@ def openapi_document() -> dict:
                             ),
                         },
                         **_error_responses(401),
+                    },
+                }
+            },
+            "/me/pass": {
+                "get": {
+                    "summary": "Your QR pass: the signed token its QR code carries",
+                    "security": bearer,
+                    "responses": {
+                        "200": {
+                            "description": "The pass",
+                            **_json(
+                                {
+                                    "type": "object",
+                                    "required": ["token"],
+                                    "properties": {"token": {"type": "string"}},
+                                }
+                            ),
+                        },
+                        **_error_responses(401),
+                    },
+                }
+            },
+            "/sessions/{session_id}/roster": {
+                "get": {
+                    "summary": "A session's confirmed trainees and their marks "
+                    "(instructors for their own sessions, staff for all)",
+                    "security": bearer,
+                    "parameters": [session_id],
+                    "responses": {
+                        "200": {
+                            "description": "The roster",
+                            **_json(
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "session": {"type": "object"},
+                                        "counts": {
+                                            "type": "object",
+                                            "additionalProperties": {"type": "integer"},
+                                        },
+                                        "roster": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "enrollment_id": {"type": "integer"},
+                                                    "person_id": {"type": "integer"},
+                                                    "name": {"type": "string"},
+                                                    "phone_last4": {"type": "string"},
+                                                    "attendance": {
+                                                        "allOf": [ATTENDANCE],
+                                                        "nullable": True,
+                                                    },
+                                                },
+                                            },
+                                        },
+                                    },
+                                }
+                            ),
+                        },
+                        **_error_responses(401, 403, 404),
+                    },
+                }
+            },
+            "/sessions/{session_id}/checkins": {
+                "post": {
+                    "summary": "Check in the holder of a scanned QR pass "
+                    "(instructors for their own sessions, staff for all)",
+                    "description": "201 for a new check-in, 200 when the person was already "
+                    "checked in (result already, with the first time). scanned_at, when "
+                    "given, is when a scan kept offline was made; it decides lateness and "
+                    "must lie in the check-in window. Error codes: invalid_pass, "
+                    "revoked_pass, not_enrolled, outside_window.",
+                    "security": bearer,
+                    "parameters": [session_id],
+                    "requestBody": {
+                        "required": True,
+                        **_json(
+                            {
+                                "type": "object",
+                                "required": ["token"],
+                                "properties": {
+                                    "token": {"type": "string"},
+                                    "scanned_at": {"type": "string", "format": "date-time"},
+                                },
+                            }
+                        ),
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Checked in",
+                            **_json({"$ref": "#/components/schemas/CheckIn"}),
+                        },
+                        "200": {
+                            "description": "Already checked in",
+                            **_json({"$ref": "#/components/schemas/CheckIn"}),
+                        },
+                        **_error_responses(400, 401, 403, 404, 409),
                     },
                 }
             },

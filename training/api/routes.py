@@ -6,14 +6,23 @@ from datetime import date
 from flask import current_app, jsonify, request
 
 from training import MAX_ROW_ID
-from training.accounts.models import Person
+from training.accounts.models import Person, Role
 from training.accounts.services import AccountError, authenticate, create_person, issue_token
 from training.api import bp
 from training.api.auth import current_api_user, token_required
 from training.api.openapi import openapi_document
-from training.api.serializers import enrollment_json, run_json
-from training.catalog.models import Audience, CourseRun
+from training.api.serializers import enrollment_json, iso, run_json
+from training.catalog.models import Audience, CourseRun, Session
 from training.catalog.services import RunFilters, get_run_listing, list_runs
+from training.checkin.models import CheckInMethod
+from training.checkin.routes import attendance_json, parse_scanned_at
+from training.checkin.services import (
+    CheckInError,
+    can_run_session,
+    check_in_by_pass,
+    counts,
+    roster,
+)
 from training.enrollment.models import Channel, Enrollment
 from training.enrollment.services import (
     EnrollmentError,
@@ -23,6 +32,7 @@ from training.enrollment.services import (
 )
 from training.errors import api_error
 from training.extensions import db, limiter
+from training.passes.tokens import pass_token_for
 
 MONTH_PATTERN = re.compile(r"^((?:19|20)\d{2})-(0[1-9]|1[0-2])$")
 
@@ -212,4 +222,81 @@ def me():
             "birth_year": person.birth_year,
             "dong": person.dong,
         }
+    )
+
+
+@bp.route("/me/pass")
+@token_required
+def my_pass():
+    return jsonify({"token": pass_token_for(current_api_user())})
+
+
+def _session_for_door(session_id: int):
+    """The session if the token's holder runs it; an error response otherwise."""
+    actor = current_api_user()
+    if not (actor.is_staff or actor.role is Role.INSTRUCTOR):
+        return None, api_error("forbidden", "Instructors and staff only.", 403)
+    session = db.session.get(Session, session_id)
+    if session is None:
+        return None, api_error("not_found", "No such session.", 404)
+    if not can_run_session(actor, session):
+        return None, api_error("forbidden", "Not one of your sessions.", 403)
+    return session, None
+
+
+@bp.route("/sessions/<int:session_id>/roster")
+@token_required
+def session_roster(session_id: int):
+    session, refusal = _session_for_door(session_id)
+    if refusal is not None:
+        return refusal
+    lines = roster(session)
+    return jsonify(
+        {
+            "session": {
+                "id": session.id,
+                "run_id": session.run_id,
+                "title": session.run.title,
+                "starts_at": iso(session.starts_at),
+                "ends_at": iso(session.ends_at),
+                "closed_at": iso(session.closed_at),
+            },
+            "counts": counts(lines),
+            "roster": [
+                {
+                    "enrollment_id": line.enrollment.id,
+                    "person_id": line.enrollment.person_id,
+                    "name": line.enrollment.person.name,
+                    "phone_last4": line.enrollment.person.phone[-4:],
+                    "attendance": attendance_json(line.attendance) if line.attendance else None,
+                }
+                for line in lines
+            ],
+        }
+    )
+
+
+@bp.route("/sessions/<int:session_id>/checkins", methods=["POST"])
+@token_required
+def session_checkin(session_id: int):
+    session, refusal = _session_for_door(session_id)
+    if refusal is not None:
+        return refusal
+    data = json_body()
+    token = _string(data, "token")
+    try:
+        scanned_at = parse_scanned_at(data.get("scanned_at"))
+        outcome = check_in_by_pass(
+            session,
+            token[:200],
+            actor=current_api_user(),
+            method=CheckInMethod.SCANNER,
+            scanned_at=scanned_at,
+        )
+    except CheckInError as error:
+        db.session.rollback()
+        return api_error(error.code, error.message, error.status)
+    db.session.commit()
+    return jsonify({"result": outcome.result, "attendance": attendance_json(outcome.attendance)}), (
+        201 if outcome.created else 200
     )

@@ -1,0 +1,7 @@
+"""Check-in at the classroom door: today's sessions, scanning, self check-in."""
+
+from flask import Blueprint
+
+bp = Blueprint("checkin", __name__, url_prefix="/checkin")
+
+from training.checkin import routes  # noqa: E402, F401

@@ -13,6 +13,14 @@ from training.extensions import db
 from training.models_base import enum_column_type
 
 
+class CheckInMethod(enum.Enum):
+    SCANNER = "scanner"
+    CAMERA = "camera"
+    MANUAL = "manual"
+    SELF = "self"
+    CLOSING = "closing"
+
+
 class AttendanceStatus(enum.Enum):
     PRESENT = "present"
     LATE = "late"
@@ -38,6 +46,9 @@ class Attendance(db.Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    method: Mapped[CheckInMethod | None] = mapped_column(
+        enum_column_type(CheckInMethod, "check_in_method")
+    )
     note: Mapped[str] = mapped_column(String(200), default="")
 
     session: Mapped[Session] = relationship()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from training.accounts.models import DONGS, ConsentMethod, Person, Role
@@ -32,7 +32,7 @@ from training.catalog.models import (
 )
 from training.checkin.models import Attendance, AttendanceStatus
 from training.db_types import SEOUL
-from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
+from training.enrollment.models import ACTIVE_STATUSES, Channel, Enrollment, EnrollmentStatus
 from training.extensions import db
 
 DEMO_PASSWORD = "demo1234!"
@@ -1098,11 +1098,99 @@ def seed_demo(*, now: datetime, echo=print, force: bool = False) -> str:
     plan.settle_people()
     try:
         counts = _insert_plan(plan, echo)
+        in_progress = _add_class_in_progress(now)
     except Exception:
         db.session.rollback()
         raise
+    echo(f"class in progress now: {in_progress.title}")
     db.session.commit()
-    return _summary(plan, counts)
+    return _summary(plan, counts, in_progress)
+
+
+IN_PROGRESS_ENROLLED = 12
+
+
+def _add_class_in_progress(now: datetime) -> CourseRun:
+    """A two-day smartphone class of the demo instructor whose first session is on now, with
+    check-in open, a dozen people enrolled (the demo resident among them) and seats free."""
+    instructor = db.session.scalar(
+        select(Person).where(Person.phone == DEMO_ACCOUNTS[INSTRUCTOR].phone)
+    )
+    resident = db.session.scalar(
+        select(Person).where(Person.phone == DEMO_ACCOUNTS[RESIDENT].phone)
+    )
+    course = db.session.scalar(
+        select(Course)
+        .where(
+            Course.category == Category.SMARTPHONE,
+            Course.audience == Audience.RESIDENT,
+            Course.delivery == Delivery.IN_PERSON,
+        )
+        .order_by(Course.code)
+        .limit(1)
+    )
+    room = db.session.scalar(select(Room).order_by(Room.seats.desc(), Room.id).limit(1))
+    number = 1 + (
+        db.session.scalar(
+            select(func.max(CourseRun.number)).where(CourseRun.course_id == course.id)
+        )
+        or 0
+    )
+    # Started a few minutes ago: whoever tries the door screen at once still counts as on time.
+    start = (now - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    run = CourseRun(
+        course_id=course.id,
+        number=number,
+        room_id=room.id,
+        instructor_id=instructor.id,
+        capacity=20,
+        starts_on=_day_of(start),
+        ends_on=_day_of(start + timedelta(days=1)),
+        registration_opens_at=now - timedelta(days=7),
+        registration_closes_at=now + timedelta(hours=1),
+        selection=Selection.FIRST_COME,
+        created_at=now - timedelta(days=8),
+    )
+    db.session.add(run)
+    db.session.flush()
+    for day in range(2):
+        db.session.add(
+            Session(
+                run_id=run.id,
+                starts_at=start + timedelta(days=day),
+                ends_at=start + timedelta(days=day, hours=2),
+            )
+        )
+    # Residents with nothing else coming up, so that no timetable clashes.
+    busy = (
+        select(Enrollment.person_id)
+        .join(CourseRun, CourseRun.id == Enrollment.run_id)
+        .where(Enrollment.status.in_(ACTIVE_STATUSES), CourseRun.ends_on >= _day_of(now))
+    )
+    others = db.session.scalars(
+        select(Person.id)
+        .where(
+            Person.role == Role.RESIDENT,
+            Person.password_hash.is_(None),
+            Person.id.not_in(busy),
+        )
+        .order_by(Person.id)
+        .limit(IN_PROGRESS_ENROLLED - 1)
+    ).all()
+    for index, person_id in enumerate([resident.id, *others]):
+        moment = now - timedelta(days=6, hours=-index)
+        db.session.add(
+            Enrollment(
+                run_id=run.id,
+                person_id=person_id,
+                status=EnrollmentStatus.CONFIRMED,
+                channel=Channel.WEB if person_id == resident.id else Channel.DESK,
+                created_at=moment,
+                confirmed_at=moment,
+            )
+        )
+    db.session.flush()
+    return run
 
 
 def _insert_returning_ids(model, rows: list[dict]) -> list[int]:
@@ -1272,7 +1360,7 @@ def _insert_plan(plan: DemoPlan, echo) -> dict[str, int]:
     }
 
 
-def _summary(plan: DemoPlan, counts: dict[str, int]) -> str:
+def _summary(plan: DemoPlan, counts: dict[str, int], in_progress: CourseRun) -> str:
     def hours(runs):
         return round(sum((e - s).total_seconds() for r in runs for s, e in r.sessions) / 3600)
 
@@ -1303,5 +1391,7 @@ def _summary(plan: DemoPlan, counts: dict[str, int]) -> str:
         f"  - '{full.title}'은(는) 자리가 모두 찼습니다. 새로 가입해 신청하면 대기 1번이 되고, "
         f"이 강좌에 확정된 {resident.name}님으로 로그인해 취소하면 곧바로 확정됩니다.",
         f"  - '{ready.title}'는 신청이 마감되어 담당자가 바로 추첨할 수 있습니다.",
+        f"  - '{in_progress.title}' 수업이 지금 진행 중입니다. 강사로 로그인해 '오늘 수업'에서 "
+        f"출석 확인을 열고, {resident.name}님의 출석 패스(내 출석 패스)를 스캔해 보세요.",
     ]
     return "\n".join(lines)

@@ -1,16 +1,23 @@
 """Staff desk pages."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from training import audit
-from training.accounts.models import ConsentMethod
-from training.accounts.services import AccountError, create_person, find_by_phone, normalize_phone
+from training.accounts.models import ConsentMethod, Person
+from training.accounts.services import (
+    AccountError,
+    create_person,
+    find_by_phone,
+    normalize_phone,
+    search_people,
+)
 from training.catalog.models import CourseRun
 from training.catalog.services import RunFilters, get_run_listing, list_runs
+from training.checkin.services import lift_bar
 from training.database import writes_on_read
 from training.db_types import utcnow
 from training.desk import bp
@@ -154,3 +161,29 @@ def cancel(enrollment_id: int):
         abort(400)
     cancel_and_report(enrollment, actor=current_user)
     return redirect(url_for("desk.run_roster", run_id=run_id))
+
+
+@bp.route("/people")
+@staff_required
+@writes_on_read
+def people():
+    query = (request.args.get("q") or "").strip()[:40]
+    found = search_people(query) if query else []
+    if query:
+        audit.record(current_user, "people.search", current_user, query=query, found=len(found))
+        db.session.commit()
+    return render_template(
+        "desk/people.html", query=query, people=found, form=ConfirmForm(), now=utcnow()
+    )
+
+
+@bp.route("/people/<int:person_id>/lift-bar", methods=["POST"])
+@staff_required
+def lift_person_bar(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    lift_bar(person, actor=current_user)
+    db.session.commit()
+    flash(_("%(name)s님의 수강신청 제한을 풀었습니다.", name=person.name), "success")
+    return redirect(url_for("desk.people", q=person.phone[-4:]))

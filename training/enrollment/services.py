@@ -75,6 +75,15 @@ def enroll_person(
     if not run.registration_is_open(now):
         raise EnrollmentError("registration_closed", _("지금은 수강신청 기간이 아닙니다."))
     check_eligibility(run, person)
+    if person.barred_until is not None and person.barred_until > now:
+        raise EnrollmentError(
+            "barred",
+            _(
+                "%(until)s까지 새 수강신청이 제한되어 있습니다. 교육장 담당자에게 문의해 주세요.",
+                until=to_seoul(person.barred_until).strftime("%Y-%m-%d"),
+            ),
+            status=403,
+        )
     if active_enrollment_in(run, person) is not None:
         raise EnrollmentError("already_enrolled", _("이미 신청한 강좌입니다."))
     if current_app.config["BLOCK_REPEAT_COMPLETION"] and _has_completed_course(run, person):
@@ -208,12 +217,7 @@ def promote_from_waitlist(run: CourseRun, *, now: datetime | None = None) -> lis
             break
         if _conflicting_run(run, enrollment.person) is not None:
             continue
-        position = enrollment.waitlist_position
-        enrollment.status = EnrollmentStatus.CONFIRMED
-        enrollment.waitlist_position = None
-        enrollment.confirmed_at = now
-        db.session.flush()
-        _close_waitlist_gap(run, position)
+        confirm_waiting(run, enrollment, now=now)
         queue_notification(
             enrollment.person,
             "promoted",
@@ -222,6 +226,17 @@ def promote_from_waitlist(run: CourseRun, *, now: datetime | None = None) -> lis
         promoted.append(enrollment)
         free -= 1
     return promoted
+
+
+def confirm_waiting(run: CourseRun, enrollment: Enrollment, *, now: datetime) -> None:
+    """Give a seat to a waiting (or applied) enrollment; the run must already be locked."""
+    position = enrollment.waitlist_position
+    enrollment.status = EnrollmentStatus.CONFIRMED
+    enrollment.waitlist_position = None
+    enrollment.confirmed_at = now
+    db.session.flush()
+    if position is not None:
+        _close_waitlist_gap(run, position)
 
 
 def lottery_order(applications: list[tuple[int, bool]], seed: int) -> list[int]:

@@ -1,0 +1,303 @@
+// The door screen: keyboard-wedge scanners, the camera, manual check-in, self check-in codes,
+// and a queue that keeps scans while the network is down.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("checkin");
+  if (!root) return;
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var data = root.dataset;
+  var resultBox = document.getElementById("result");
+  var queueBox = document.getElementById("queue");
+  var scanForm = document.getElementById("scan-form");
+  var scanInput = document.getElementById("scan-input");
+  var queueKey = "checkin-queue-" + data.session;
+  var recent = {};
+  var audio = null;
+
+  // ---- feedback: colour, words, sound ----
+  function tone(frequencies) {
+    try {
+      if (!audio) {
+        var Context = window.AudioContext || window.webkitAudioContext;
+        if (!Context) return;
+        audio = new Context();
+      }
+      var start = audio.currentTime;
+      frequencies.forEach(function (frequency, index) {
+        var oscillator = audio.createOscillator();
+        var gain = audio.createGain();
+        oscillator.frequency.value = frequency;
+        oscillator.type = frequency < 300 ? "square" : "sine";
+        gain.gain.setValueAtTime(0.25, start + index * 0.18);
+        gain.gain.exponentialRampToValueAtTime(0.001, start + index * 0.18 + 0.16);
+        oscillator.connect(gain);
+        gain.connect(audio.destination);
+        oscillator.start(start + index * 0.18);
+        oscillator.stop(start + index * 0.18 + 0.17);
+      });
+    } catch (error) {
+      // Sound is a courtesy; the colour and the words carry the result.
+    }
+  }
+
+  var SOUNDS = { present: [880, 1320], late: [660, 660], already: [520], error: [180, 180] };
+
+  function show(kind, message) {
+    resultBox.className = "scan-result scan-" + kind;
+    resultBox.textContent = message;
+    tone(SOUNDS[kind] || SOUNDS.error);
+    if (navigator.vibrate) navigator.vibrate(kind === "error" ? [80, 60, 80] : 60);
+  }
+
+  function showOutcome(body) {
+    if (!body) return;
+    if (body.result === "present" || body.result === "late" || body.result === "already") {
+      show(body.result, body.message);
+    } else if (body.result === "error") {
+      show("error", body.message);
+    }
+  }
+
+  // ---- talking to the server ----
+  function post(url, payload, contentType) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Content-Type": contentType || "application/json",
+                 "Accept": "application/json" },
+      body: contentType ? payload : JSON.stringify(payload)
+    }).then(function (response) {
+      if (response.status >= 500) throw new Error("server " + response.status);
+      return response.json().then(function (body) { return { status: response.status, body: body }; });
+    });
+  }
+
+  // ---- offline queue ----
+  function readQueue() {
+    try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
+  }
+  function writeQueue(items) {
+    localStorage.setItem(queueKey, JSON.stringify(items));
+    if (items.length) {
+      queueBox.hidden = false;
+      queueBox.textContent = data.msgQueued.replace("{n}", items.length);
+    } else {
+      queueBox.hidden = true;
+    }
+  }
+  function enqueue(scan) {
+    var items = readQueue();
+    items.push(scan);
+    writeQueue(items);
+  }
+  var flushing = false;
+  function flushQueue() {
+    var items = readQueue();
+    if (flushing || !items.length) return;
+    flushing = true;
+    var item = items[0];
+    post(data.scanUrl, item).then(function (reply) {
+      writeQueue(readQueue().slice(1));
+      showOutcome(reply.body);
+      flushing = false;
+      refreshState();
+      flushQueue();
+    }).catch(function () {
+      flushing = false;
+    });
+  }
+
+  function sendScan(token, method) {
+    token = (token || "").trim();
+    if (!token) return;
+    var now = Date.now();
+    if (recent[token] && now - recent[token] < 4000) return;
+    recent[token] = now;
+    var scan = { token: token, method: method, scanned_at: new Date().toISOString() };
+    post(data.scanUrl, scan).then(function (reply) {
+      showOutcome(reply.body);
+      refreshState();
+    }).catch(function () {
+      enqueue(scan);
+      show("error", data.msgOffline);
+    });
+  }
+
+  // ---- keyboard-wedge scanner: types the code and Enter into the focused field ----
+  scanForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var token = scanInput.value;
+    scanInput.value = "";
+    sendScan(token, "scanner");
+    scanInput.focus();
+  });
+  // Keep the scanner field ready unless the person is using another control.
+  document.addEventListener("click", function (event) {
+    var tag = event.target.tagName;
+    if (["INPUT", "SELECT", "TEXTAREA", "BUTTON", "SUMMARY", "A", "LABEL"].indexOf(tag) === -1) {
+      scanInput.focus();
+    }
+  });
+
+  // ---- live counts and roster ----
+  var STATUS_WORDS = null;
+  function refreshState() {
+    fetch(data.stateUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (state) {
+        if (!state) return;
+        document.getElementById("count-present").textContent = state.counts.present;
+        document.getElementById("count-late").textContent = state.counts.late;
+        document.getElementById("count-expected").textContent = state.counts.expected;
+        state.roster.forEach(function (line) {
+          var row = document.querySelector('.roster-line[data-enrollment="' + line.enrollment_id + '"]');
+          if (!row || !line.status) return;
+          var cell = row.querySelector('[data-role="status"]');
+          if (!STATUS_WORDS) STATUS_WORDS = JSON.parse(root.getAttribute("data-status-words") || "{}");
+          cell.className = "roster-status status-" + line.status;
+          cell.textContent = (STATUS_WORDS[line.status] || line.status) +
+            (line.checked_in_at ? " " + line.checked_in_at : "");
+        });
+      }).catch(function () {});
+  }
+  setInterval(refreshState, 5000);
+
+  // ---- manual: search by name or last four digits, tap to check in ----
+  var search = document.getElementById("roster-search");
+  search.addEventListener("input", function () {
+    var query = search.value.trim();
+    document.querySelectorAll(".roster-line").forEach(function (row) {
+      var match = !query || row.dataset.name.indexOf(query) !== -1 || row.dataset.phone.indexOf(query) !== -1;
+      row.hidden = !match;
+    });
+  });
+  document.querySelectorAll(".js-manual").forEach(function (button) {
+    button.addEventListener("click", function () {
+      post(data.manualUrl, { enrollment_id: parseInt(button.dataset.enrollment, 10) })
+        .then(function (reply) { showOutcome(reply.body); refreshState(); })
+        .catch(function () { show("error", data.msgOffline); });
+    });
+  });
+
+  // ---- camera ----
+  var video = document.getElementById("camera");
+  var canvas = document.getElementById("frame");
+  var startButton = document.getElementById("camera-start");
+  var stopButton = document.getElementById("camera-stop");
+  var cameraStatus = document.getElementById("camera-status");
+  var stream = null;
+  var detector = null;
+  var busy = false;
+  var timer = null;
+
+  function stopCamera() {
+    if (timer) clearInterval(timer);
+    timer = null;
+    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+    stream = null;
+    video.hidden = true;
+    stopButton.hidden = true;
+    startButton.hidden = false;
+    cameraStatus.textContent = "";
+  }
+
+  function scanFrame() {
+    if (busy || !stream || video.readyState < 2) return;
+    busy = true;
+    if (detector) {
+      detector.detect(video).then(function (codes) {
+        busy = false;
+        if (codes.length) sendScan(codes[0].rawValue, "camera");
+      }).catch(function () { busy = false; });
+      return;
+    }
+    var width = Math.min(video.videoWidth, 800);
+    var height = Math.round(video.videoHeight * width / video.videoWidth);
+    canvas.width = width;
+    canvas.height = height;
+    canvas.getContext("2d").drawImage(video, 0, 0, width, height);
+    canvas.toBlob(function (blob) {
+      if (!blob) { busy = false; return; }
+      post(data.frameUrl, blob, "image/jpeg").then(function (reply) {
+        busy = false;
+        var body = reply.body;
+        if (!body || body.result === "no_code") return;
+        var now = Date.now();
+        if (body.token && recent[body.token] && now - recent[body.token] < 4000) return;
+        if (body.token) recent[body.token] = now;
+        showOutcome(body);
+        refreshState();
+      }).catch(function () { busy = false; });
+    }, "image/jpeg", 0.8);
+  }
+
+  function startCamera() {
+    tone([]);
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      cameraStatus.textContent = data.msgCameraError;
+      return;
+    }
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+      .then(function (media) {
+        stream = media;
+        video.srcObject = media;
+        video.hidden = false;
+        startButton.hidden = true;
+        stopButton.hidden = false;
+        cameraStatus.textContent = data.msgCameraOn;
+        return video.play();
+      })
+      .then(function () {
+        if ("BarcodeDetector" in window && window.BarcodeDetector.getSupportedFormats) {
+          return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+            if (formats.indexOf("qr_code") !== -1) detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+          });
+        }
+      })
+      .then(function () { timer = setInterval(scanFrame, detector ? 200 : 450); })
+      .catch(function () { stopCamera(); cameraStatus.textContent = data.msgCameraError; });
+  }
+
+  startButton.addEventListener("click", startCamera);
+  stopButton.addEventListener("click", stopCamera);
+
+  // ---- self check-in code ----
+  var toggle = document.getElementById("self-toggle");
+  var panel = document.getElementById("self-panel");
+  var codeBox = document.getElementById("self-code");
+  var qr = document.getElementById("self-qr");
+  var countdown = document.getElementById("self-countdown");
+  var codeTimer = null;
+  var remaining = 0;
+  function loadCode() {
+    fetch(data.codeUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (body) {
+        codeBox.textContent = body.code;
+        qr.src = data.codeSvgUrl + "?c=" + body.code;
+        remaining = body.expires_in;
+      }).catch(function () {});
+  }
+  toggle.addEventListener("click", function () {
+    var open = panel.hidden;
+    panel.hidden = !open;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      loadCode();
+      codeTimer = setInterval(function () {
+        remaining -= 1;
+        countdown.textContent = remaining > 0 ? remaining + "s" : "";
+        if (remaining <= 0) loadCode();
+      }, 1000);
+    } else if (codeTimer) {
+      clearInterval(codeTimer);
+    }
+  });
+
+  window.addEventListener("online", flushQueue);
+  setInterval(flushQueue, 10000);
+  writeQueue(readQueue());
+  flushQueue();
+  scanInput.focus();
+})();

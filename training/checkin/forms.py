@@ -1,0 +1,40 @@
+"""Forms of the check-in screens."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Regexp
+
+
+class MarkForm(FlaskForm):
+    enrollment_id = HiddenField(validators=[InputRequired(), Regexp(r"^[0-9]{1,9}$")])
+    status = SelectField(
+        _l("출석 상태"),
+        choices=[
+            ("present", _l("출석")),
+            ("late", _l("지각")),
+            ("absent", _l("결석")),
+            ("excused", _l("공결")),
+        ],
+    )
+    reason = StringField(_l("사유"), validators=[Length(max=200)])
+
+
+class WalkInForm(FlaskForm):
+    phone = StringField(
+        _l("현장 등록할 분의 휴대전화 번호"),
+        validators=[InputRequired(_l("휴대전화 번호를 적어 주세요."))],
+        render_kw={"inputmode": "tel"},
+    )
+
+
+class SelfCheckInForm(FlaskForm):
+    code = StringField(
+        _l("화면의 출석 코드 (숫자 6자리)"),
+        validators=[
+            InputRequired(_l("화면의 여섯 자리 숫자를 적어 주세요.")),
+            Regexp(r"^[0-9]{6}$", message=_l("화면의 여섯 자리 숫자를 적어 주세요.")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6},
+    )
+    session = HiddenField(validators=[Regexp(r"^[0-9]{0,9}$")])

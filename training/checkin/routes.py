@@ -1,0 +1,411 @@
+"""Check-in pages and the JSON the door screen talks to."""
+
+import io
+from datetime import datetime
+from functools import wraps
+
+import qrcode
+import qrcode.image.svg
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from training.accounts.models import Role
+from training.accounts.services import AccountError, find_by_phone, normalize_phone
+from training.catalog.models import Session
+from training.checkin import bp
+from training.checkin.decoding import FrameError, decode_qr
+from training.checkin.forms import MarkForm, SelfCheckInForm, WalkInForm
+from training.checkin.models import AttendanceStatus, CheckInMethod
+from training.checkin.services import (
+    CheckInError,
+    CheckInResult,
+    add_walk_in,
+    can_run_session,
+    check_in_by_pass,
+    check_in_window,
+    close_session,
+    counts,
+    current_step,
+    mark_attendance,
+    record_check_in,
+    roster,
+    self_check_in,
+    self_check_in_code,
+    sessions_today_for,
+    todays_sessions_of,
+)
+from training.db_types import to_seoul, utcnow
+from training.enrollment.models import Enrollment
+from training.extensions import db
+from training.forms import ConfirmForm
+from training.web import accepts_json
+
+MAX_FRAME_BYTES = 2 * 1024 * 1024
+
+
+def door_staff_required(view):
+    """Instructors and staff only."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not (current_user.is_staff or current_user.role is Role.INSTRUCTOR):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def load_session(session_id: int) -> Session:
+    """The session, if this person runs it: 404 if missing, 403 if not theirs."""
+    session = db.get_or_404(Session, session_id)
+    if not can_run_session(current_user, session):
+        abort(403)
+    return session
+
+
+def result_json(outcome: CheckInResult) -> dict:
+    """What the door screen shows for a scan that was accepted."""
+    attendance = outcome.attendance
+    time = to_seoul(attendance.checked_in_at).strftime("%H:%M")
+    name = outcome.person.name
+    messages = {
+        "present": _("%(name)s님 출석", name=name),
+        "late": _("%(name)s님 지각 (%(time)s)", name=name, time=time),
+        "already": _("%(name)s님은 %(time)s에 이미 출석했습니다", name=name, time=time),
+    }
+    return {
+        "result": outcome.result,
+        "message": messages[outcome.result],
+        "name": name,
+        "checked_in_at": to_seoul(attendance.checked_in_at).isoformat(),
+        "attendance": attendance_json(attendance),
+    }
+
+
+def attendance_json(attendance) -> dict:
+    return {
+        "id": attendance.id,
+        "session_id": attendance.session_id,
+        "enrollment_id": attendance.enrollment_id,
+        "status": attendance.status.value,
+        "checked_in_at": to_seoul(attendance.checked_in_at).isoformat()
+        if attendance.checked_in_at
+        else None,
+        "method": attendance.method.value if attendance.method else None,
+    }
+
+
+def error_body(error: CheckInError) -> dict:
+    body = {"result": "error", "code": error.code, "message": error.message}
+    if error.person is not None:
+        body["name"] = error.person.name
+    return body
+
+
+def error_json(error: CheckInError):
+    return jsonify(error_body(error)), error.status
+
+
+def state_json(session: Session) -> dict:
+    lines = roster(session)
+    return {
+        "counts": counts(lines),
+        "closed": session.closed_at is not None,
+        "roster": [
+            {
+                "enrollment_id": line.enrollment.id,
+                "name": line.enrollment.person.name,
+                "phone_last4": line.enrollment.person.phone[-4:],
+                "status": line.attendance.status.value if line.attendance else None,
+                "checked_in_at": to_seoul(line.attendance.checked_in_at).strftime("%H:%M")
+                if line.attendance and line.attendance.checked_in_at
+                else None,
+            }
+            for line in lines
+        ],
+    }
+
+
+def parse_scanned_at(raw) -> datetime | None:
+    """An ISO 8601 time with offset sent by the page for a scan kept offline."""
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or len(raw) > 40:
+        raise CheckInError("invalid_time", _("스캔 시각을 읽을 수 없습니다."), status=400)
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise CheckInError("invalid_time", _("스캔 시각을 읽을 수 없습니다."), status=400) from None
+    if moment.tzinfo is None:
+        raise CheckInError("invalid_time", _("스캔 시각을 읽을 수 없습니다."), status=400)
+    return moment
+
+
+def _commit_outcome(outcome: CheckInResult):
+    db.session.commit()
+    return jsonify(result_json(outcome)), 201 if outcome.created else 200
+
+
+@bp.route("/")
+@door_staff_required
+def today():
+    now = utcnow()
+    return render_template(
+        "checkin/today.html", sessions=sessions_today_for(current_user, now), now=now
+    )
+
+
+@bp.route("/sessions/<int:session_id>")
+@door_staff_required
+def screen(session_id: int):
+    session = load_session(session_id)
+    opens, closes = check_in_window(session)
+    lines = roster(session)
+    return render_template(
+        "checkin/screen.html",
+        session=session,
+        lines=lines,
+        counts=counts(lines),
+        opens=opens,
+        closes=closes,
+        mark_form=MarkForm(formdata=None),
+        walk_in_form=WalkInForm(formdata=None),
+        confirm_form=ConfirmForm(),
+        now=utcnow(),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/state")
+@door_staff_required
+def state(session_id: int):
+    return jsonify(state_json(load_session(session_id)))
+
+
+@bp.route("/sessions/<int:session_id>/scan", methods=["POST"])
+@door_staff_required
+@accepts_json
+def scan(session_id: int):
+    session = load_session(session_id)
+    if not request.is_json:
+        return _scan_from_form(session)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("token"), str):
+        return error_json(CheckInError("invalid_pass", _("올바른 출석 패스가 아닙니다."), 400))
+    method = CheckInMethod.CAMERA if data.get("method") == "camera" else CheckInMethod.SCANNER
+    try:
+        outcome = check_in_by_pass(
+            session,
+            data["token"][:200],
+            actor=current_user,
+            method=method,
+            scanned_at=parse_scanned_at(data.get("scanned_at")),
+        )
+    except CheckInError as error:
+        db.session.rollback()
+        return error_json(error)
+    return _commit_outcome(outcome)
+
+
+def _scan_from_form(session: Session):
+    """The scanner field without JavaScript: a plain form post, answered with a message."""
+    token = request.form.get("token", "")[:200]
+    _check_in_and_flash(
+        lambda: check_in_by_pass(session, token, actor=current_user, method=CheckInMethod.SCANNER)
+    )
+    return redirect(url_for("checkin.screen", session_id=session.id))
+
+
+def _check_in_and_flash(check_in) -> None:
+    """Run one check-in, commit, and flash what the door screen would have said."""
+    try:
+        outcome = check_in()
+    except CheckInError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(result_json(outcome)["message"], "success")
+
+
+@bp.route("/sessions/<int:session_id>/frame", methods=["POST"])
+@door_staff_required
+def frame(session_id: int):
+    session = load_session(session_id)
+    image = request.get_data(cache=False)
+    if not image or len(image) > MAX_FRAME_BYTES:
+        return jsonify({"result": "no_code", "message": ""}), 200
+    try:
+        texts = decode_qr(image)
+    except FrameError:
+        return jsonify({"result": "no_code", "message": ""}), 200
+    if not texts:
+        return jsonify({"result": "no_code", "message": ""}), 200
+    token = texts[0][:200]
+    try:
+        outcome = check_in_by_pass(session, token, actor=current_user, method=CheckInMethod.CAMERA)
+    except CheckInError as error:
+        db.session.rollback()
+        return jsonify({**error_body(error), "token": token}), error.status
+    db.session.commit()
+    return jsonify({**result_json(outcome), "token": token}), 201 if outcome.created else 200
+
+
+@bp.route("/sessions/<int:session_id>/manual", methods=["POST"])
+@door_staff_required
+@accepts_json
+def manual(session_id: int):
+    session = load_session(session_id)
+    data = request.get_json(silent=True)
+    enrollment_id = data.get("enrollment_id") if isinstance(data, dict) else None
+    if not isinstance(enrollment_id, int) or isinstance(enrollment_id, bool):
+        return error_json(CheckInError("not_enrolled", _("이 강좌의 수강생이 아닙니다."), 404))
+    enrollment = db.session.get(Enrollment, enrollment_id) if 0 < enrollment_id < 2**31 else None
+    if enrollment is None or enrollment.run_id != session.run_id:
+        return error_json(CheckInError("not_enrolled", _("이 강좌의 수강생이 아닙니다."), 404))
+    try:
+        outcome = record_check_in(
+            session, enrollment.person, actor=current_user, method=CheckInMethod.MANUAL
+        )
+    except CheckInError as error:
+        db.session.rollback()
+        return error_json(error)
+    return _commit_outcome(outcome)
+
+
+@bp.route("/sessions/<int:session_id>/mark", methods=["POST"])
+@door_staff_required
+def mark(session_id: int):
+    session = load_session(session_id)
+    form = MarkForm()
+    if form.validate_on_submit():
+        enrollment = db.session.get(Enrollment, int(form.enrollment_id.data))
+        if enrollment is None:
+            abort(404)
+        try:
+            mark_attendance(
+                session,
+                enrollment,
+                AttendanceStatus(form.status.data),
+                actor=current_user,
+                reason=form.reason.data,
+            )
+        except CheckInError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s님의 출석 상태를 바꿨습니다.", name=enrollment.person.name), "success")
+    else:
+        flash(_("바꿀 내용을 확인해 주세요."), "error")
+    return redirect(url_for("checkin.screen", session_id=session_id) + "#roster")
+
+
+@bp.route("/sessions/<int:session_id>/walk-in", methods=["POST"])
+@door_staff_required
+def walk_in(session_id: int):
+    session = load_session(session_id)
+    if not current_user.is_staff:
+        abort(403)
+    form = WalkInForm()
+    if form.validate_on_submit():
+        try:
+            person = find_by_phone(normalize_phone(form.phone.data))
+        except AccountError as error:
+            flash(error.message, "error")
+        else:
+            if person is None:
+                flash(_("등록되지 않은 번호입니다. 접수 창구에서 먼저 등록해 주세요."), "error")
+            else:
+                _check_in_and_flash(lambda: add_walk_in(session, person, actor=current_user))
+    else:
+        flash(_("휴대전화 번호를 적어 주세요."), "error")
+    return redirect(url_for("checkin.screen", session_id=session_id))
+
+
+@bp.route("/sessions/<int:session_id>/close", methods=["POST"])
+@door_staff_required
+def close(session_id: int):
+    session = load_session(session_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        absent = close_session(session, actor=current_user)
+    except CheckInError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("출석을 마감했습니다. 결석 %(n)d명.", n=absent), "success")
+    return redirect(url_for("checkin.screen", session_id=session_id))
+
+
+@bp.route("/sessions/<int:session_id>/code")
+@door_staff_required
+def code(session_id: int):
+    session = load_session(session_id)
+    now = utcnow()
+    step_seconds = _step_seconds()
+    return jsonify(
+        {
+            "code": self_check_in_code(session, current_step(now)),
+            "expires_in": step_seconds - int(now.timestamp()) % step_seconds,
+            "url": _self_url(session, self_check_in_code(session, current_step(now))),
+        }
+    )
+
+
+@bp.route("/sessions/<int:session_id>/code.svg")
+@door_staff_required
+def code_svg(session_id: int):
+    session = load_session(session_id)
+    url = _self_url(session, self_check_in_code(session, current_step(utcnow())))
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=20)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    response = make_response(buffer.getvalue())
+    response.headers["Content-Type"] = "image/svg+xml"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/self", methods=["GET", "POST"])
+@login_required
+def self_service():
+    form = SelfCheckInForm(request.args if request.method == "GET" else None)
+    if request.method == "POST" and form.validate_on_submit():
+        session = None
+        if form.session.data:
+            session = db.session.get(Session, int(form.session.data))
+        try:
+            outcome = self_check_in(current_user, form.code.data, session=session)
+        except CheckInError as error:
+            db.session.rollback()
+            form.code.errors.append(error.message)
+        else:
+            db.session.commit()
+            message = result_json(outcome)["message"]
+            return render_template("checkin/self_done.html", outcome=outcome, message=message)
+    return render_template(
+        "checkin/self.html", form=form, sessions=todays_sessions_of(current_user, utcnow())
+    )
+
+
+def _step_seconds() -> int:
+    return current_app.config["SELF_CHECKIN_STEP_SECONDS"]
+
+
+def _self_url(session: Session, code: str) -> str:
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    return f"{base.rstrip('/')}{url_for('checkin.self_service', session=session.id, code=code)}"

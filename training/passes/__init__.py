@@ -1,0 +1,7 @@
+"""QR attendance passes: the signed token, the resident's pass page and printed wallet cards."""
+
+from flask import Blueprint
+
+bp = Blueprint("passes", __name__)
+
+from training.passes import routes  # noqa: E402, F401
