@@ -107,7 +107,7 @@ def test(options) -> None:
             "Chromium was not found: the browser tests (tests/browser) will be SKIPPED. "
             "Install Debian's chromium package (or set CHROMIUM) to run them."
         )
-    pytest = [PYTHON, "-m", "pytest", *options.pytest_args]
+    pytest = [PYTHON, "-m", "pytest", "-rs", *options.pytest_args]
     say("Running the test suite on SQLite")
     sqlite = subprocess.run(
         [str(a) for a in pytest], cwd=ROOT, env={**os.environ, "TRAINING_TEST_DATABASE": "sqlite"}

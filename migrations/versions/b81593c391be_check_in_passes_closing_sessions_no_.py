@@ -25,6 +25,8 @@ def upgrade():
         batch_op.add_column(sa.Column('pass_version', sa.Integer(), server_default='1', nullable=False))
         batch_op.add_column(sa.Column('barred_until', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('barred_reason', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('barred_run_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_people_barred_run_id_course_runs'), 'course_runs', ['barred_run_id'], ['id'], use_alter=True)
 
     with op.batch_alter_table('sessions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True))
@@ -42,6 +44,8 @@ def downgrade():
         batch_op.drop_column('closed_at')
 
     with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_people_barred_run_id_course_runs'), type_='foreignkey')
+        batch_op.drop_column('barred_run_id')
         batch_op.drop_column('barred_reason')
         batch_op.drop_column('barred_until')
         batch_op.drop_column('pass_version')

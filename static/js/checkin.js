@@ -69,8 +69,24 @@
       body: contentType ? payload : JSON.stringify(payload)
     }).then(function (response) {
       if (response.status >= 500) throw new Error("server " + response.status);
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === -1) {
+        // A log-in page or a stale form token, not an answer: sending again cannot help.
+        var stale = new Error("stale page");
+        stale.stale = true;
+        throw stale;
+      }
       return response.json().then(function (body) { return { status: response.status, body: body }; });
     });
+  }
+
+  function failed(error, scan) {
+    if (error && error.stale) {
+      show("error", data.msgStale);
+      return;
+    }
+    if (scan) enqueue(scan);
+    show("error", data.msgOffline);
   }
 
   // ---- offline queue ----
@@ -103,8 +119,9 @@
       flushing = false;
       refreshState();
       flushQueue();
-    }).catch(function () {
+    }).catch(function (error) {
       flushing = false;
+      if (error && error.stale) show("error", data.msgStale);
     });
   }
 
@@ -118,10 +135,7 @@
     post(data.scanUrl, scan).then(function (reply) {
       showOutcome(reply.body);
       refreshState();
-    }).catch(function () {
-      enqueue(scan);
-      show("error", data.msgOffline);
-    });
+    }).catch(function (error) { failed(error, scan); });
   }
 
   // ---- keyboard-wedge scanner: types the code and Enter into the focused field ----
@@ -176,7 +190,7 @@
     button.addEventListener("click", function () {
       post(data.manualUrl, { enrollment_id: parseInt(button.dataset.enrollment, 10) })
         .then(function (reply) { showOutcome(reply.body); refreshState(); })
-        .catch(function () { show("error", data.msgOffline); });
+        .catch(function (error) { failed(error, null); });
     });
   });
 
@@ -190,6 +204,7 @@
   var detector = null;
   var busy = false;
   var timer = null;
+  var lastFrameError = 0;
 
   function stopCamera() {
     if (timer) clearInterval(timer);
@@ -228,7 +243,12 @@
         if (body.token) recent[body.token] = now;
         showOutcome(body);
         refreshState();
-      }).catch(function () { busy = false; });
+      }).catch(function (error) {
+        busy = false;
+        // Without a BarcodeDetector the frames are read by the server: nothing to keep.
+        var now = Date.now();
+        if (now - lastFrameError > 5000) { lastFrameError = now; failed(error, null); }
+      });
     }, "image/jpeg", 0.8);
   }
 

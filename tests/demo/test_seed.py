@@ -339,3 +339,19 @@ def test_force_adds_the_demo_beside_other_data_but_never_twice(db, make_person):
     assert db.session.scalar(select(func.count(Person.id)).where(Person.phone == "01000000004"))
     with pytest.raises(SeedError, match="already there"):
         seed_demo(now=NOW, echo=lambda line: None, force=True)
+
+
+def test_demo_has_a_class_in_progress_for_the_demo_instructor(db):
+    from training.checkin.services import check_in_window, roster, sessions_today_for
+
+    seed()
+    instructor = db.session.scalar(select(Person).where(Person.phone == "01000000003"))
+    live = [s for s in sessions_today_for(instructor, NOW) if s.starts_at <= NOW <= s.ends_at]
+
+    assert len(live) == 1
+    opens, closes = check_in_window(live[0])
+    assert opens <= NOW <= closes
+    lines = roster(live[0])
+    assert lines and all(line.attendance is None for line in lines)
+    assert any(line.enrollment.person.phone == "01000000004" for line in lines)
+    assert len(lines) < live[0].run.capacity

@@ -76,6 +76,8 @@ class Person(UserMixin, db.Model):
     # Set by the no-show rule: no new enrollments until then.
     barred_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     barred_reason: Mapped[str | None] = mapped_column(String(200))
+    # The run whose first session caused the bar: correcting that absence lifts it.
+    barred_run_id: Mapped[int | None] = mapped_column(ForeignKey("course_runs.id", use_alter=True))
 
     def get_id(self) -> str:
         return f"{self.id}:{self.auth_version}"

@@ -6,10 +6,13 @@ from wtforms import BooleanField, SelectField
 from wtforms.validators import Optional, Regexp
 
 from training.catalog.models import Audience, Category, Delivery, Level
+from training.forms import select_choices
 
 
 def _enum_choices(enum_class, labels):
-    return [("", _l("전체"))] + [(member.value, labels[member]) for member in enum_class]
+    return select_choices(
+        [("", _l("전체"))] + [(member.value, labels[member]) for member in enum_class]
+    )
 
 
 class CatalogFilterForm(FlaskForm):
@@ -32,8 +35,10 @@ class CatalogFilterForm(FlaskForm):
 
     def fill_choices(self, venues, months, labels) -> None:
         """Set the choices that come from data and from the current language."""
-        self.month.choices = [("", _l("전체"))] + [(m, m) for m in months]
-        self.venue.choices = [("", _l("전체"))] + [(str(v.id), v.name) for v in venues]
+        self.month.choices = select_choices([("", _l("전체"))] + [(m, m) for m in months])
+        self.venue.choices = select_choices(
+            [("", _l("전체"))] + [(str(v.id), v.name) for v in venues]
+        )
         self.category.choices = _enum_choices(Category, labels["category"])
         self.level.choices = _enum_choices(Level, labels["level"])
         self.audience.choices = _enum_choices(Audience, labels["audience"])

@@ -5,17 +5,21 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
+from training.forms import select_choices
+
 
 class MarkForm(FlaskForm):
     enrollment_id = HiddenField(validators=[InputRequired(), Regexp(r"^[0-9]{1,9}$")])
     status = SelectField(
         _l("출석 상태"),
-        choices=[
-            ("present", _l("출석")),
-            ("late", _l("지각")),
-            ("absent", _l("결석")),
-            ("excused", _l("공결")),
-        ],
+        choices=select_choices(
+            [
+                ("present", _l("출석")),
+                ("late", _l("지각")),
+                ("absent", _l("결석")),
+                ("excused", _l("공결")),
+            ]
+        ),
     )
     reason = StringField(_l("사유"), validators=[Length(max=200)])
 

@@ -383,7 +383,8 @@ def code_svg(session_id: int):
 @bp.route("/self", methods=["GET", "POST"])
 @login_required
 def self_service():
-    form = SelfCheckInForm(request.args if request.method == "GET" else None)
+    # The classroom QR opens this page with the session and code in the address.
+    form = SelfCheckInForm(request.args) if request.method == "GET" else SelfCheckInForm()
     if request.method == "POST" and form.validate_on_submit():
         session = None
         if form.session.data:

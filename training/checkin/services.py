@@ -170,6 +170,17 @@ def record_check_in(
         except IntegrityError:
             existing = _attendance(session, enrollment)
         else:
+            if method is CheckInMethod.MANUAL:
+                # A tap on a name is the instructor's word, not a pass: keep it on record.
+                audit.record(
+                    actor,
+                    "attendance.change",
+                    attendance,
+                    before=None,
+                    after=attendance.status.value,
+                    reason="manual",
+                    person_id=person.id,
+                )
             return CheckInResult(attendance.status.value, attendance, person, created=True)
     if existing.status in ATTENDED_STATUSES:
         return CheckInResult("already", existing, person, created=False)
@@ -190,6 +201,7 @@ def record_check_in(
         after=existing.status.value,
         reason="scan",
     )
+    _withdraw_no_show_bar(session, person, actor=actor)
     return CheckInResult(existing.status.value, existing, person, created=False)
 
 
@@ -269,6 +281,8 @@ def mark_attendance(
         reason=reason,
         person_id=enrollment.person_id,
     )
+    if before == AttendanceStatus.ABSENT.value and status is not AttendanceStatus.ABSENT:
+        _withdraw_no_show_bar(session, enrollment.person, actor=actor)
     return attendance
 
 
@@ -304,7 +318,17 @@ def close_session(session: Session, *, actor: Person, now: datetime | None = Non
     db.session.flush()
     audit.record(actor, "session.close", session, absent=len(absent))
     if current_app.config["NO_SHOW_RULE"] and _is_first_session(session):
-        apply_no_show_rule(session, absent, now=now)
+        # Everyone absent counts, whether marked at closing or by hand before it.
+        absentees = db.session.scalars(
+            select(Enrollment)
+            .join(Attendance, Attendance.enrollment_id == Enrollment.id)
+            .where(
+                Attendance.session_id == session.id,
+                Attendance.status == AttendanceStatus.ABSENT,
+                Enrollment.status == EnrollmentStatus.CONFIRMED,
+            )
+        ).all()
+        apply_no_show_rule(session, absentees, now=now)
     return len(absent)
 
 
@@ -313,13 +337,17 @@ def apply_no_show_rule(session: Session, absent: list[Enrollment], *, now: datet
     config = current_app.config
     until = now + timedelta(days=config["NO_SHOW_BAR_DAYS"])
     late_cancel_from = session.starts_at - timedelta(days=config["NO_SHOW_CANCEL_DAYS"])
+    attended = select(Attendance.enrollment_id).where(
+        Attendance.session_id == session.id, Attendance.status.in_(ATTENDED_STATUSES)
+    )
     late_cancellations = db.session.scalars(
         select(Enrollment).where(
             Enrollment.run_id == session.run_id,
             Enrollment.status == EnrollmentStatus.CANCELLED,
             Enrollment.confirmed_at.is_not(None),
-            Enrollment.cancelled_at >= late_cancel_from,
-            Enrollment.cancelled_at <= session.starts_at,
+            # Two full days ahead is in time; anything later, even during the session, is not.
+            Enrollment.cancelled_at > late_cancel_from,
+            Enrollment.id.not_in(attended),
             # Cancelled by the person; a cancellation by staff is the office's doing.
             Enrollment.cancelled_by_id == Enrollment.person_id,
         )
@@ -330,6 +358,7 @@ def apply_no_show_rule(session: Session, absent: list[Enrollment], *, now: datet
         if person.barred_until is not None and person.barred_until >= until:
             continue
         person.barred_until = until
+        person.barred_run_id = session.run_id
         person.barred_reason = _(
             "%(title)s 첫 수업에 연락 없이 나오지 않아 %(until)s까지 새 수강신청이 제한됩니다.",
             title=title,
@@ -340,11 +369,18 @@ def apply_no_show_rule(session: Session, absent: list[Enrollment], *, now: datet
     db.session.flush()
 
 
+def _withdraw_no_show_bar(session: Session, person: Person, *, actor: Person) -> None:
+    """An absence from a run's first session was corrected: the bar it caused goes too."""
+    if person.barred_until is not None and person.barred_run_id == session.run_id:
+        lift_bar(person, actor=actor)
+
+
 def lift_bar(person: Person, *, actor: Person) -> None:
     """Staff lift a no-show bar."""
     previous = person.barred_until
     person.barred_until = None
     person.barred_reason = None
+    person.barred_run_id = None
     db.session.flush()
     audit.record(actor, "person.unbar", person, previous=previous.isoformat() if previous else None)
 
