@@ -6,6 +6,8 @@ from training.extensions import db
 
 def record(actor, action: str, subject, **detail) -> AuditEntry:
     """Add an audit entry for an action by actor (a Person or None for the system)."""
+    # current_user is a proxy: record the object it stands for.
+    subject = getattr(subject, "_get_current_object", lambda: subject)()
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
         action=action,
