@@ -82,14 +82,11 @@ def pages(db, make_run):
 
 
 @pytest.fixture
-def client_for_role(app, make_person, db):
+def client_for_role(client_for, make_person, db):
     def make(role):
         person = make_person(role=role)
         db.session.commit()
-        client = app.test_client()
-        response = client.post("/login", data={"phone": person.phone, "password": "password123"})
-        assert response.status_code == 302
-        return client
+        return client_for(person)
 
     return make
 

@@ -6,7 +6,6 @@ Built only on the shared fixtures ``db``, ``app``, ``make_person`` and ``make_ru
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask.testing import FlaskClient
 
 from training.accounts.models import Person, Role
 from training.accounts.services import issue_token
@@ -102,16 +101,9 @@ def live_session(make_live_session, instructor) -> Session:
 
 
 @pytest.fixture
-def login(app):
-    """A new test client logged in as the person (made with make_person's password)."""
-
-    def make(person: Person) -> FlaskClient:
-        client = app.test_client()
-        response = client.post("/login", data={"phone": person.phone, "password": "password123"})
-        assert response.status_code == 302
-        return client
-
-    return make
+def login(client_for):
+    """A new test client logged in as the person (the shared client_for)."""
+    return client_for
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from training.accounts.models import Role
 from training.audit.models import AuditEntry
 from training.enrollment.models import EnrollmentStatus
 from training.passes.cards import qr_svg
@@ -23,18 +22,6 @@ def resident(db, make_person):
     person = make_person(name="박순자", phone="01012345678")
     db.session.commit()
     return person
-
-
-@pytest.fixture
-def staff(db, make_person):
-    person = make_person(role=Role.STAFF, name="정담당")
-    db.session.commit()
-    return person
-
-
-@pytest.fixture
-def desk(client_for, staff):
-    return client_for(staff)
 
 
 def audit_entries(db, action: str) -> list[AuditEntry]:
