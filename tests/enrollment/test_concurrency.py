@@ -1,9 +1,9 @@
 """Seats under real concurrency: several processes enrolling through the API at once."""
 
-import multiprocessing
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from processes import run_in_processes
 from sqlalchemy import select
 
 from training.accounts.services import issue_token
@@ -13,48 +13,6 @@ from training.extensions import db
 PROCESSES = 5
 SEATS = 5
 DEMAND = 4  # N: people per seat
-
-
-def _worker(database_url, instance_path, requests, barrier, results):
-    """One process: its own app and connections; waits for the others, then fires."""
-    from training import create_app
-
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "test",
-            "RATELIMIT": False,
-            "TESTING": True,
-        }
-    )
-    app.instance_path = instance_path
-    client = app.test_client()
-    barrier.wait(timeout=60)
-    for method, path, token in requests:
-        response = client.open(path, method=method, headers={"Authorization": f"Bearer {token}"})
-        results.put((response.status_code, response.get_json()))
-
-
-def _run_in_processes(database_url, instance_path, requests_per_process):
-    # This process must hold no transaction (on SQLite, no lock) while the others run.
-    db.session.close()
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(len(requests_per_process))
-    results = context.Queue()
-    processes = [
-        context.Process(
-            target=_worker, args=(database_url, instance_path, requests, barrier, results)
-        )
-        for requests in requests_per_process
-    ]
-    for process in processes:
-        process.start()
-    expected = sum(len(requests) for requests in requests_per_process)
-    answers = [results.get(timeout=120) for _ in range(expected)]
-    for process in processes:
-        process.join(timeout=60)
-        assert process.exitcode == 0
-    return answers
 
 
 @pytest.fixture
@@ -88,9 +46,9 @@ def test_concurrent_enrollments_never_oversell(app, database_url, open_run, make
     path = f"/api/v1/runs/{run_id}/enrollments"
     requests = [[] for _ in range(PROCESSES)]
     for index, token in enumerate(tokens):
-        requests[index % PROCESSES].append(("POST", path, token))
+        requests[index % PROCESSES].append(("POST", path, token, None))
 
-    answers = _run_in_processes(database_url, app.instance_path, requests)
+    answers = run_in_processes(database_url, app.instance_path, requests)
 
     assert sorted(status for status, _ in answers) == [201] * len(tokens)
     confirmed, waitlisted, enrollments = _positions(run_id)
@@ -108,11 +66,11 @@ def test_concurrent_cancellations_promote_in_order(app, database_url, open_run, 
     run_id = open_run.id
     first_waiting = [e.person_id for e in enrollments[SEATS : SEATS * 2]]
     cancellations = [
-        [("DELETE", f"/api/v1/enrollments/{e.id}", issue_token(e.person))]
+        [("DELETE", f"/api/v1/enrollments/{e.id}", issue_token(e.person), None)]
         for e in enrollments[:SEATS]
     ]
 
-    answers = _run_in_processes(database_url, app.instance_path, cancellations)
+    answers = run_in_processes(database_url, app.instance_path, cancellations)
 
     assert [status for status, _ in answers] == [200] * SEATS
     confirmed, waitlisted, _ = _positions(run_id)
@@ -129,8 +87,8 @@ def test_same_person_enrolling_from_many_processes_gets_one_place(
     run_id = open_run.id
     path = f"/api/v1/runs/{run_id}/enrollments"
 
-    answers = _run_in_processes(
-        database_url, app.instance_path, [[("POST", path, token)] for _ in range(PROCESSES)]
+    answers = run_in_processes(
+        database_url, app.instance_path, [[("POST", path, token, None)] for _ in range(PROCESSES)]
     )
 
     statuses = sorted(status for status, _ in answers)
