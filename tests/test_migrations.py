@@ -53,3 +53,27 @@ def test_migrations_have_one_head():
     config = Config()
     config.set_main_option("script_location", directory)
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_upgrade_from_empty_has_every_check_constraint(empty_database_url, tmp_path):
+    from sqlalchemy import inspect
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "test", "TESTING": True}
+    )
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        upgrade()
+        inspector = inspect(db.engine)
+        migrated = {
+            table.name: {c["name"] for c in inspector.get_check_constraints(table.name)}
+            for table in db.metadata.sorted_tables
+        }
+        db.engine.dispose()
+    declared = {
+        table.name: {
+            c.name for c in table.constraints if c.__class__.__name__ == "CheckConstraint"
+        }
+        for table in db.metadata.sorted_tables
+    }
+    assert migrated == declared

@@ -3,6 +3,7 @@
 from training.accounts.models import Person
 from training.audit.models import AuditEntry
 from training.catalog.models import Course, CourseRun, Room, Session, Venue
+from training.certificates.models import Certificate, CertificateCounter
 from training.checkin.models import Attendance
 from training.enrollment.models import Enrollment
 from training.notifications.models import Notification
@@ -10,6 +11,8 @@ from training.notifications.models import Notification
 __all__ = [
     "Attendance",
     "AuditEntry",
+    "Certificate",
+    "CertificateCounter",
     "Course",
     "CourseRun",
     "Enrollment",

@@ -101,6 +101,7 @@ class CourseRun(db.Model):
         CheckConstraint("registration_closes_at > registration_opens_at", name="window"),
         CheckConstraint("completion_threshold BETWEEN 1 AND 100", name="completion_threshold"),
         CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="ages"),
+        CheckConstraint("lates_per_absence >= 0", name="lates_per_absence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +118,10 @@ class CourseRun(db.Model):
         enum_column_type(Selection, "selection"), default=Selection.FIRST_COME
     )
     completion_threshold: Mapped[int] = mapped_column(Integer, default=80)
+    # How attendance counts towards completion (see training.certificates.completion).
+    is_late_attended: Mapped[bool] = mapped_column(default=True, server_default="1")
+    lates_per_absence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    is_excused_left_out: Mapped[bool] = mapped_column(default=True, server_default="1")
     min_age: Mapped[int | None] = mapped_column(Integer)
     max_age: Mapped[int | None] = mapped_column(Integer)
     lottery_seed: Mapped[int | None] = mapped_column(BigInteger)

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.accounts.models import Person
@@ -25,6 +25,11 @@ ACTIVE_STATUSES = (
     EnrollmentStatus.CONFIRMED,
     EnrollmentStatus.WAITLISTED,
 )
+
+
+class CompletionOverride(enum.Enum):
+    GRANTED = "granted"
+    WITHDRAWN = "withdrawn"
 
 
 class Channel(enum.Enum):
@@ -74,6 +79,11 @@ class Enrollment(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Staff may grant or withdraw completion against the attendance rule, with a reason.
+    completion_override: Mapped[CompletionOverride | None] = mapped_column(
+        enum_column_type(CompletionOverride, "completion_override")
+    )
+    completion_reason: Mapped[str | None] = mapped_column(String(200))
 
     run: Mapped[CourseRun] = relationship()
     person: Mapped[Person] = relationship(foreign_keys=[person_id])

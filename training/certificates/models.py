@@ -1,0 +1,43 @@
+"""Completion certificates (수료증) and the per-year serial counter."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from training.db_types import UTCDateTime, utcnow
+from training.enrollment.models import Enrollment
+from training.extensions import db
+
+
+class CertificateCounter(db.Model):
+    """The last serial number given out in a year; its row is locked while issuing."""
+
+    __tablename__ = "certificate_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("year", "number", name="uq_certificates_year_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(20), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reissue_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_reissued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    revoked_reason: Mapped[str | None] = mapped_column(String(200))
+
+    enrollment: Mapped[Enrollment] = relationship()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
