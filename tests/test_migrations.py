@@ -71,9 +71,7 @@ def test_upgrade_from_empty_has_every_check_constraint(empty_database_url, tmp_p
         }
         db.engine.dispose()
     declared = {
-        table.name: {
-            c.name for c in table.constraints if c.__class__.__name__ == "CheckConstraint"
-        }
+        table.name: {c.name for c in table.constraints if c.__class__.__name__ == "CheckConstraint"}
         for table in db.metadata.sorted_tables
     }
     assert migrated == declared

@@ -61,12 +61,22 @@ def create_app(config: dict | None = None) -> Flask:
     from training.accounts import bp as accounts_bp
     from training.api import bp as api_bp
     from training.catalog import bp as catalog_bp
+    from training.certificates import bp as certificates_bp
     from training.checkin import bp as checkin_bp
     from training.desk import bp as desk_bp
     from training.enrollment import bp as enrollment_bp
     from training.passes import bp as passes_bp
 
-    blueprints = (catalog_bp, accounts_bp, enrollment_bp, desk_bp, checkin_bp, passes_bp, api_bp)
+    blueprints = (
+        catalog_bp,
+        accounts_bp,
+        enrollment_bp,
+        desk_bp,
+        checkin_bp,
+        passes_bp,
+        certificates_bp,
+        api_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)

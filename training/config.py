@@ -41,6 +41,8 @@ DEFAULTS = {
     # Self check-in codes change every this many seconds.
     "SELF_CHECKIN_STEP_SECONDS": 15,
     "CERT_FONT": None,
+    "CERT_ISSUER": "영등포구청장",
+    "CERT_SEAL": None,
     "PUBLIC_URL": None,
 }
 
@@ -56,6 +58,8 @@ ENV_NAMES = {
     "RETENTION_YEARS": "RETENTION_YEARS",
     "PUBLIC_URL": "PUBLIC_URL",
     "CERT_FONT": "CERT_FONT",
+    "CERT_ISSUER": "CERT_ISSUER",
+    "CERT_SEAL": "CERT_SEAL",
     "CHECKIN_OPENS_MINUTES_BEFORE": "CHECKIN_OPENS_MINUTES_BEFORE",
     "CHECKIN_LATE_AFTER_MINUTES": "CHECKIN_LATE_AFTER_MINUTES",
     "NO_SHOW_RULE": "NO_SHOW_RULE",

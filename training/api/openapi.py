@@ -480,6 +480,46 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/certificates/{serial}": {
+                "get": {
+                    "summary": "Verify a completion certificate (public; a masked name only)",
+                    "parameters": [
+                        {
+                            "name": "serial",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "example": "YDP-2022-00001"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The certificate",
+                            **_json(
+                                {
+                                    "type": "object",
+                                    "required": ["serial", "status"],
+                                    "properties": {
+                                        "serial": {"type": "string"},
+                                        "status": {"type": "string", "enum": ["valid", "revoked"]},
+                                        "name": {"type": "string", "example": "홍*동"},
+                                        "course": {"type": "string"},
+                                        "period": {
+                                            "type": "object",
+                                            "properties": {
+                                                "start": {"type": "string", "format": "date"},
+                                                "end": {"type": "string", "format": "date"},
+                                            },
+                                        },
+                                        "hours": {"type": "number"},
+                                        "issued_on": {"type": "string", "format": "date"},
+                                    },
+                                }
+                            ),
+                        },
+                        **_error_responses(404),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "summary": "This document",

@@ -14,6 +14,8 @@ from training.api.openapi import openapi_document
 from training.api.serializers import enrollment_json, iso, run_json
 from training.catalog.models import Audience, CourseRun, Session
 from training.catalog.services import RunFilters, get_run_listing, list_runs
+from training.certificates.documents import public_facts
+from training.certificates.services import find_certificate
 from training.checkin.models import CheckInMethod
 from training.checkin.routes import attendance_json, parse_scanned_at
 from training.checkin.services import (
@@ -300,3 +302,11 @@ def session_checkin(session_id: int):
     return jsonify({"result": outcome.result, "attendance": attendance_json(outcome.attendance)}), (
         201 if outcome.created else 200
     )
+
+
+@bp.route("/certificates/<serial>")
+def certificate(serial: str):
+    found = find_certificate(serial)
+    if found is None:
+        return api_error("not_found", "No certificate has this serial number.", 404)
+    return jsonify(public_facts(found))

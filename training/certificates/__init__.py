@@ -1,0 +1,7 @@
+"""Completion certificates: judging completion, printing, verifying, the issue ledger."""
+
+from flask import Blueprint
+
+bp = Blueprint("certificates", __name__)
+
+from training.certificates import routes  # noqa: E402, F401

@@ -28,15 +28,18 @@ def evaluate(
 ) -> CompletionResult:
     """Whether marks over a run's sessions meet its rule; sessions without a mark are absences.
 
-    Present counts as attended; late counts as attended when the rule says so, but every
-    ``lates_per_absence`` lates cost one attended session; excused sessions are left out of
+    Present counts as attended; late counts as attended when the rule says so, and then
+    every ``lates_per_absence`` lates cost one attended session; excused sessions are left out of
     the count when the rule says so (and are absences otherwise)."""
     present = sum(1 for m in marks if m is AttendanceStatus.PRESENT)
     late = sum(1 for m in marks if m is AttendanceStatus.LATE)
     excused = sum(1 for m in marks if m is AttendanceStatus.EXCUSED)
-    attended = present + (late if rule.is_late_attended else 0)
-    if rule.lates_per_absence:
-        attended -= late // rule.lates_per_absence
+    attended = present
+    if rule.is_late_attended:
+        attended += late
+        # A late that did not count as attended is not charged a second time.
+        if rule.lates_per_absence:
+            attended -= late // rule.lates_per_absence
     attended = max(attended, 0)
     counted = sessions - (excused if rule.is_excused_left_out else 0)
     if counted <= 0:

@@ -30,6 +30,8 @@ from training.catalog.models import (
     Session,
     Venue,
 )
+from training.certificates.models import Certificate, CertificateCounter
+from training.certificates.services import format_serial
 from training.checkin.models import Attendance, AttendanceStatus
 from training.db_types import SEOUL
 from training.enrollment.models import ACTIVE_STATUSES, Channel, Enrollment, EnrollmentStatus
@@ -1098,6 +1100,8 @@ def seed_demo(*, now: datetime, echo=print, force: bool = False) -> str:
     plan.settle_people()
     try:
         counts = _insert_plan(plan, echo)
+        counts["certificates"] = _issue_demo_certificates()
+        echo(f"certificates: {counts['certificates']}")
         in_progress = _add_class_in_progress(now)
     except Exception:
         db.session.rollback()
@@ -1108,6 +1112,39 @@ def seed_demo(*, now: datetime, echo=print, force: bool = False) -> str:
 
 
 IN_PROGRESS_ENROLLED = 12
+
+
+def _issue_demo_certificates() -> int:
+    """Certificates for every completed 2022 trainee, numbered in the order the runs ended,
+    as staff would have issued them at the end of each run."""
+    rows = db.session.execute(
+        select(Enrollment.id, CourseRun.ends_on)
+        .join(CourseRun, CourseRun.id == Enrollment.run_id)
+        .where(Enrollment.completed_at.is_not(None))
+        .order_by(CourseRun.ends_on, Enrollment.id)
+    ).all()
+    numbers: dict[int, int] = defaultdict(int)
+    certificates = []
+    for enrollment_id, ends_on in rows:
+        numbers[ends_on.year] += 1
+        number = numbers[ends_on.year]
+        certificates.append(
+            {
+                "serial": format_serial(ends_on.year, number),
+                "year": ends_on.year,
+                "number": number,
+                "enrollment_id": enrollment_id,
+                "issued_at": at_seoul(ends_on + timedelta(days=3), time(10)),
+                "reissue_count": 0,
+            }
+        )
+    if certificates:
+        db.session.execute(insert(Certificate), certificates)
+        db.session.execute(
+            insert(CertificateCounter),
+            [{"year": year, "last_number": last} for year, last in numbers.items()],
+        )
+    return len(certificates)
 
 
 def _add_class_in_progress(now: datetime) -> CourseRun:
@@ -1391,6 +1428,8 @@ def _summary(plan: DemoPlan, counts: dict[str, int], in_progress: CourseRun) -> 
         f"  - '{full.title}'은(는) 자리가 모두 찼습니다. 새로 가입해 신청하면 대기 1번이 되고, "
         f"이 강좌에 확정된 {resident.name}님으로 로그인해 취소하면 곧바로 확정됩니다.",
         f"  - '{ready.title}'는 신청이 마감되어 담당자가 바로 추첨할 수 있습니다.",
+        f"  - 2022년 수료증 {counts['certificates']:,}장이 발급되어 있습니다. "
+        f"진위 확인: /verify/{format_serial(2022, 1)}",
         f"  - '{in_progress.title}' 수업이 지금 진행 중입니다. 강사로 로그인해 '오늘 수업'에서 "
         f"출석 확인을 열고, {resident.name}님의 출석 패스(내 출석 패스)를 스캔해 보세요.",
     ]

@@ -1,6 +1,6 @@
 """Staff desk pages."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.enrollment.routes import cancel_and_report, enrolled_message
 from training.enrollment.services import EnrollmentError, draw_lottery, enroll_person
 from training.extensions import db
+from training.fonts import font_warning
 from training.forms import ConfirmForm
 from training.permissions import staff_required
 
@@ -34,7 +35,12 @@ from training.permissions import staff_required
 @staff_required
 def runs():
     listings = list_runs(RunFilters(upcoming_only=True))
-    return render_template("desk/runs.html", listings=listings, now=utcnow())
+    return render_template(
+        "desk/runs.html",
+        listings=listings,
+        now=utcnow(),
+        font_problem=font_warning(current_app.config),
+    )
 
 
 def _render_run(run_id: int, enroll_form=None, new_person_form=None, status=200):

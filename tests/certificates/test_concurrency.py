@@ -1,0 +1,113 @@
+"""Serials under real concurrency: separate processes, each with its own app and database
+connections, issue certificates at the same moment, as staff printing runs side by side would."""
+
+import multiprocessing
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from training import create_app
+from training.certificates.models import Certificate, CertificateCounter
+from training.certificates.services import format_serial, issue_certificate
+from training.enrollment.models import Enrollment
+from training.extensions import db
+
+PROCESSES = 4
+ENROLLMENTS = 12
+COMPLETED = datetime(2022, 3, 16, 5, 0, tzinfo=UTC)
+
+
+def _issue_worker(database_url, instance_path, enrollment_ids, barrier, results):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test",
+            "RATELIMIT": False,
+            "TESTING": True,
+        }
+    )
+    app.instance_path = instance_path
+    with app.app_context():
+        # Connect and load the mappers before the start, so that the processes reach the
+        # database together rather than one after another.
+        db.session.execute(select(Certificate.id).limit(1))
+        db.session.rollback()
+        barrier.wait(timeout=60)
+        for enrollment_id in enrollment_ids:
+            try:
+                enrollment = db.session.get(Enrollment, enrollment_id)
+                serial = issue_certificate(enrollment, actor=None).serial
+                db.session.commit()
+            except Exception as error:  # reported to the test, which would otherwise wait
+                db.session.rollback()
+                results.put((enrollment_id, f"error: {error!r}"))
+            else:
+                results.put((enrollment_id, serial))
+
+
+def issue_in_processes(database_url, instance_path, ids_per_process):
+    """Start one process per list of enrollment ids, release them together, and return every
+    (enrollment id, serial) they issued."""
+    # This process must hold no transaction (on SQLite, no lock) while the others run.
+    db.session.close()
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(len(ids_per_process))
+    results = context.Queue()
+    processes = [
+        context.Process(
+            target=_issue_worker, args=(database_url, instance_path, ids, barrier, results)
+        )
+        for ids in ids_per_process
+    ]
+    for process in processes:
+        process.start()
+    expected = sum(len(ids) for ids in ids_per_process)
+    answers = [results.get(timeout=120) for _ in range(expected)]
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    return answers
+
+
+def last_number_of(year: int) -> int:
+    return db.session.scalar(
+        select(CertificateCounter.last_number).where(CertificateCounter.year == year)
+    )
+
+
+def test_concurrent_issue_numbers_without_gaps_or_repeats(
+    app, database_url, make_run, make_enrollment
+):
+    run = make_run(starts_on=date(2022, 3, 2), capacity=ENROLLMENTS)
+    ids = [make_enrollment(run, completed_at=COMPLETED).id for _ in range(ENROLLMENTS)]
+    db.session.commit()
+
+    answers = issue_in_processes(
+        database_url, app.instance_path, [ids[index::PROCESSES] for index in range(PROCESSES)]
+    )
+
+    expected = [format_serial(2022, number) for number in range(1, ENROLLMENTS + 1)]
+    assert sorted(serial for _, serial in answers) == expected
+    rows = db.session.execute(
+        select(Certificate.number, Certificate.enrollment_id).order_by(Certificate.number)
+    ).all()
+    assert [number for number, _ in rows] == list(range(1, ENROLLMENTS + 1))
+    assert sorted(enrollment_id for _, enrollment_id in rows) == sorted(ids)
+    assert last_number_of(2022) == ENROLLMENTS
+
+
+def test_same_enrollment_issued_at_once_gets_one_certificate(
+    app, database_url, make_run, make_enrollment
+):
+    run = make_run(starts_on=date(2022, 3, 2))
+    enrollment_id = make_enrollment(run, completed_at=COMPLETED).id
+    db.session.commit()
+
+    answers = issue_in_processes(
+        database_url, app.instance_path, [[enrollment_id] for _ in range(PROCESSES)]
+    )
+
+    assert [serial for _, serial in answers] == ["YDP-2022-00001"] * PROCESSES
+    certificates = db.session.scalars(select(Certificate)).all()
+    assert [c.enrollment_id for c in certificates] == [enrollment_id]
+    assert last_number_of(2022) == 1

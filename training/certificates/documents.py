@@ -1,0 +1,75 @@
+"""From certificate records to what is printed, verified and listed."""
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from training.accounts.services import mask_name
+from training.catalog.models import CourseRun
+from training.certificates.models import Certificate
+from training.certificates.pdf import CertificateData
+from training.db_types import to_seoul
+from training.enrollment.models import Enrollment
+from training.extensions import db
+from training.fonts import register_korean_font
+
+DEFAULT_ISSUER = "영등포구청장"
+
+
+def verify_url(serial: str) -> str:
+    """The public address that answers whether a certificate is genuine."""
+    base = current_app.config.get("PUBLIC_URL") or "http://localhost:8000"
+    return f"{base.rstrip('/')}/verify/{serial}"
+
+
+def certificate_data(certificate: Certificate) -> CertificateData:
+    """What one printed certificate shows."""
+    enrollment = certificate.enrollment
+    run = enrollment.run
+    return CertificateData(
+        serial=certificate.serial,
+        name=enrollment.person.name,
+        birth_year=enrollment.person.birth_year,
+        course_title=run.title,
+        period_start=run.starts_on,
+        period_end=run.ends_on,
+        hours=run.total_hours,
+        issued_on=to_seoul(certificate.issued_at).date(),
+        issuer=current_app.config.get("CERT_ISSUER") or DEFAULT_ISSUER,
+        verify_url=verify_url(certificate.serial),
+        seal_path=current_app.config.get("CERT_SEAL"),
+        reissue_count=certificate.reissue_count,
+    )
+
+
+def certificate_font() -> str:
+    return register_korean_font(current_app.config)
+
+
+def public_facts(certificate: Certificate) -> dict:
+    """What anyone who scans the QR may learn: nothing about the person but a masked name."""
+    run = certificate.enrollment.run
+    return {
+        "serial": certificate.serial,
+        "status": "revoked" if certificate.is_revoked else "valid",
+        "name": mask_name(certificate.enrollment.person.name),
+        "course": run.title,
+        "period": {"start": run.starts_on.isoformat(), "end": run.ends_on.isoformat()},
+        "hours": run.total_hours,
+        "issued_on": to_seoul(certificate.issued_at).date().isoformat(),
+    }
+
+
+def certificates_query():
+    """Certificates with everything printing needs loaded up front."""
+    return select(Certificate).options(
+        joinedload(Certificate.enrollment).joinedload(Enrollment.person),
+        joinedload(Certificate.enrollment).joinedload(Enrollment.run).joinedload(CourseRun.course),
+        joinedload(Certificate.enrollment)
+        .joinedload(Enrollment.run)
+        .selectinload(CourseRun.sessions),
+    )
+
+
+def load_certificates(statement) -> list[Certificate]:
+    return db.session.scalars(statement).unique().all()

@@ -1,0 +1,267 @@
+"""Certificate pages: public verification, residents' downloads, staff printing and ledger."""
+
+import io
+import re
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from training import audit
+from training.accounts.services import mask_name
+from training.catalog.models import CourseRun
+from training.certificates import bp
+from training.certificates.documents import (
+    certificate_data,
+    certificate_font,
+    certificates_query,
+    load_certificates,
+    public_facts,
+)
+from training.certificates.forms import CompletionDecisionForm, RevokeForm
+from training.certificates.ledger import LedgerRow, build_ledger_xlsx
+from training.certificates.models import Certificate
+from training.certificates.pdf import build_certificates_pdf
+from training.certificates.services import (
+    CertificateError,
+    complete_run,
+    completion_results,
+    decide_completion,
+    find_certificate,
+    issue_certificate,
+    reissue_certificate,
+    revoke_certificate,
+)
+from training.database import writes_on_read
+from training.db_types import to_seoul, utcnow
+from training.enrollment.models import CompletionOverride, Enrollment, EnrollmentStatus
+from training.extensions import db
+from training.forms import ConfirmForm
+from training.permissions import staff_required
+
+
+def pdf_response(certificates: list[Certificate], filename: str):
+    pdf = build_certificates_pdf(
+        [certificate_data(c) for c in certificates], font_name=certificate_font()
+    )
+    response = send_file(
+        io.BytesIO(pdf), mimetype="application/pdf", download_name=filename, as_attachment=False
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/verify/<serial>")
+def verify(serial: str):
+    certificate = find_certificate(serial)
+    if certificate is None:
+        return render_template("certificates/verify.html", facts=None, serial=serial[:20]), 404
+    return render_template("certificates/verify.html", facts=public_facts(certificate))
+
+
+@bp.route("/me/certificates/<int:enrollment_id>.pdf")
+@login_required
+@writes_on_read
+def my_certificate(enrollment_id: int):
+    enrollment = db.get_or_404(Enrollment, enrollment_id)
+    if enrollment.person_id != current_user.id:
+        abort(404)
+    try:
+        certificate = issue_certificate(enrollment, actor=None)
+    except CertificateError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("enrollment.my_page"))
+    if certificate.is_revoked:
+        db.session.rollback()
+        flash(_("취소된 수료증입니다. 교육장 담당자에게 문의해 주세요."), "error")
+        return redirect(url_for("enrollment.my_page"))
+    db.session.commit()
+    return pdf_response([certificate], f"{certificate.serial}.pdf")
+
+
+@bp.route("/desk/runs/<int:run_id>/completion")
+@staff_required
+def run_completion(run_id: int):
+    run = db.get_or_404(CourseRun, run_id)
+    results = completion_results(run)
+    enrollments = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.run_id == run.id, Enrollment.status == EnrollmentStatus.CONFIRMED)
+        .order_by(Enrollment.id)
+    ).all()
+    certificates = {
+        c.enrollment_id: c
+        for c in db.session.scalars(
+            select(Certificate).where(Certificate.enrollment_id.in_([e.id for e in enrollments]))
+        )
+    }
+    return render_template(
+        "certificates/run.html",
+        run=run,
+        enrollments=sorted(enrollments, key=lambda e: e.person.name),
+        results=results,
+        certificates=certificates,
+        confirm_form=ConfirmForm(),
+        decision_form=CompletionDecisionForm(formdata=None),
+        revoke_form=RevokeForm(formdata=None),
+        today=to_seoul(utcnow()).date(),
+    )
+
+
+@bp.route("/desk/runs/<int:run_id>/complete", methods=["POST"])
+@staff_required
+def complete(run_id: int):
+    run = db.get_or_404(CourseRun, run_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        completed = complete_run(run)
+    except CertificateError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        audit.record(current_user, "completion.judge", run, completed=completed)
+        db.session.commit()
+        flash(_("수료 판정을 마쳤습니다. 수료 %(n)d명.", n=completed), "success")
+    return redirect(url_for("certificates.run_completion", run_id=run_id))
+
+
+@bp.route("/desk/enrollments/<int:enrollment_id>/completion", methods=["POST"])
+@staff_required
+def decide(enrollment_id: int):
+    enrollment = db.get_or_404(Enrollment, enrollment_id)
+    form = CompletionDecisionForm()
+    if form.validate_on_submit():
+        try:
+            decide_completion(
+                enrollment,
+                CompletionOverride(form.decision.data),
+                actor=current_user,
+                reason=form.reason.data,
+            )
+        except CertificateError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s님의 수료 여부를 바꿨습니다.", name=enrollment.person.name), "success")
+    else:
+        flash(_("사유를 적어 주세요."), "error")
+    return redirect(url_for("certificates.run_completion", run_id=enrollment.run_id))
+
+
+@bp.route("/desk/runs/<int:run_id>/certificates.pdf")
+@staff_required
+@writes_on_read
+def run_certificates(run_id: int):
+    run = db.get_or_404(CourseRun, run_id)
+    completed = db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.run_id == run.id,
+            Enrollment.status == EnrollmentStatus.CONFIRMED,
+            Enrollment.completed_at.is_not(None),
+        )
+    ).all()
+    for enrollment in completed:
+        issue_certificate(enrollment, actor=current_user)
+    certificates = [
+        c
+        for c in load_certificates(
+            certificates_query()
+            .join(Certificate.enrollment)
+            .where(Enrollment.run_id == run.id)
+            .order_by(Certificate.year, Certificate.number)
+        )
+        if not c.is_revoked
+    ]
+    if not certificates:
+        db.session.rollback()
+        flash(_("수료한 사람이 없어 인쇄할 수료증이 없습니다."), "info")
+        return redirect(url_for("certificates.run_completion", run_id=run_id))
+    audit.record(current_user, "certificates.print", run, count=len(certificates))
+    db.session.commit()
+    return pdf_response(certificates, f"certificates-run-{run.id}.pdf")
+
+
+def _certificate_or_404(serial: str) -> Certificate:
+    certificate = find_certificate(serial)
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+@bp.route("/desk/certificates/<serial>/reissue", methods=["POST"])
+@staff_required
+def reissue(serial: str):
+    certificate = _certificate_or_404(serial)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        reissue_certificate(certificate, actor=current_user)
+    except CertificateError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(
+            url_for("certificates.run_completion", run_id=certificate.enrollment.run_id)
+        )
+    db.session.commit()
+    return pdf_response([certificate], f"{certificate.serial}.pdf")
+
+
+@bp.route("/desk/certificates/<serial>/revoke", methods=["POST"])
+@staff_required
+def revoke(serial: str):
+    certificate = _certificate_or_404(serial)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            revoke_certificate(certificate, actor=current_user, reason=form.reason.data)
+        except CertificateError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("수료증 %(serial)s을(를) 취소했습니다.", serial=certificate.serial), "success")
+    else:
+        flash(_("사유를 적어 주세요."), "error")
+    return redirect(url_for("certificates.run_completion", run_id=certificate.enrollment.run_id))
+
+
+@bp.route("/desk/certificates/ledger.xlsx")
+@staff_required
+@writes_on_read
+def ledger():
+    year_text = request.args.get("year", "")
+    if not re.fullmatch(r"(19|20)[0-9]{2}", year_text):
+        abort(400)
+    year = int(year_text)
+    certificates = load_certificates(
+        certificates_query().where(Certificate.year == year).order_by(Certificate.number)
+    )
+    rows = [
+        LedgerRow(
+            serial=c.serial,
+            name=mask_name(c.enrollment.person.name),
+            birth_year=c.enrollment.person.birth_year,
+            course_title=c.enrollment.run.title,
+            period_start=c.enrollment.run.starts_on,
+            period_end=c.enrollment.run.ends_on,
+            hours=c.enrollment.run.total_hours,
+            issued_on=to_seoul(c.issued_at).date(),
+            reissue_count=c.reissue_count,
+            status=_("취소") if c.is_revoked else _("유효"),
+        )
+        for c in certificates
+    ]
+    audit.record(
+        current_user, "certificates.ledger_export", current_user, year=year, rows=len(rows)
+    )
+    db.session.commit()
+    return send_file(
+        io.BytesIO(build_ledger_xlsx(year, rows)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        download_name=f"certificate-ledger-{year}.xlsx",
+        as_attachment=True,
+    )
