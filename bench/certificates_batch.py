@@ -9,10 +9,10 @@ names are invented) and writes them into one PDF twice, each in a subprocess of 
 2. plain reportlab: ``draw_certificate`` then ``showPage`` for each on one Canvas, then
    ``save()``, the naive way, which keeps every page until the end.
 
-Both draw the same page with the same font and seal. For each it prints the seconds, pages a
-second, the file's size and the peak resident memory of its process (ru_maxrss), with how much
-of that came after the first page was drawn. This is a benchmark, not a test: it asserts
-nothing about speed."""
+Both draw the same page with the same font and seal. For each it prints the wall-clock and
+CPU seconds, pages a second, the file's size and the peak resident memory of its process
+(ru_maxrss), with how much of that came after the first page was drawn. This is a benchmark,
+not a test: it asserts nothing about speed."""
 
 import argparse
 import json

@@ -2,6 +2,7 @@
 connections, issue certificates at the same moment, as staff printing runs side by side would."""
 
 import multiprocessing
+from collections import defaultdict
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from training.extensions import db
 
 PROCESSES = 4
 ENROLLMENTS = 12
+CONTENDED = 10
 COMPLETED = datetime(2022, 3, 16, 5, 0, tzinfo=UTC)
 
 
@@ -99,15 +101,19 @@ def test_concurrent_issue_numbers_without_gaps_or_repeats(
 def test_same_enrollment_issued_at_once_gets_one_certificate(
     app, database_url, make_run, make_enrollment
 ):
-    run = make_run(starts_on=date(2022, 3, 2))
-    enrollment_id = make_enrollment(run, completed_at=COMPLETED).id
+    # Every process issues for the same enrollments in the same order: each one is contended.
+    run = make_run(starts_on=date(2022, 3, 2), capacity=CONTENDED)
+    ids = [make_enrollment(run, completed_at=COMPLETED).id for _ in range(CONTENDED)]
     db.session.commit()
 
-    answers = issue_in_processes(
-        database_url, app.instance_path, [[enrollment_id] for _ in range(PROCESSES)]
-    )
+    answers = issue_in_processes(database_url, app.instance_path, [ids] * PROCESSES)
 
-    assert [serial for _, serial in answers] == ["YDP-2022-00001"] * PROCESSES
-    certificates = db.session.scalars(select(Certificate)).all()
-    assert [c.enrollment_id for c in certificates] == [enrollment_id]
-    assert last_number_of(2022) == 1
+    serials_by_enrollment = defaultdict(set)
+    for enrollment_id, serial in answers:
+        serials_by_enrollment[enrollment_id].add(serial)
+    assert sorted(serial for (serial,) in serials_by_enrollment.values()) == [
+        format_serial(2022, number) for number in range(1, CONTENDED + 1)
+    ]
+    rows = db.session.execute(select(Certificate.enrollment_id, Certificate.serial)).all()
+    assert {enrollment_id: {serial} for enrollment_id, serial in rows} == serials_by_enrollment
+    assert last_number_of(2022) == CONTENDED

@@ -196,3 +196,29 @@ def test_cli_needs_exactly_one_of_run_or_month(runner, tmp_path):
 
     assert result.exit_code != 0
     assert "exactly one" in result.output
+
+
+def test_printed_qr_leads_to_a_page_that_says_valid(db, client, client_for, completed, tmp_path):
+    import shutil
+    import subprocess
+    from urllib.parse import urlsplit
+
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    pdf = client_for(completed.person).get(f"/me/certificates/{completed.id}.pdf").data
+    (tmp_path / "certificate.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "certificate.pdf", "page"],
+        cwd=tmp_path,
+        check=True,
+    )
+    page = next(tmp_path.glob("page*.png"))
+    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(page))]
+
+    assert len(decoded) == 1
+    answer = client.get(urlsplit(decoded[0]).path)
+    assert answer.status_code == 200
+    assert "유효한 수료증" in answer.get_data(as_text=True)

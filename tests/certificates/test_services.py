@@ -383,3 +383,36 @@ def test_database_refuses_two_certificates_with_the_same_year_and_number(db, com
         )
 
     assert count_rows(Certificate) == 1
+
+
+def test_withdrawing_completion_revokes_the_certificate(db, make_run, make_enrollment, staff):
+    from datetime import UTC, date, datetime
+
+    from training.certificates.services import (
+        decide_completion,
+        issue_certificate,
+    )
+    from training.enrollment.models import CompletionOverride
+
+    run = make_run(starts_on=date(2022, 3, 2))
+    enrollment = make_enrollment(run, completed_at=datetime(2022, 4, 1, tzinfo=UTC))
+    certificate = issue_certificate(enrollment, actor=None)
+
+    decide_completion(enrollment, CompletionOverride.WITHDRAWN, actor=staff, reason="착오")
+
+    assert certificate.is_revoked and certificate.revoked_reason == "착오"
+
+
+def test_judging_before_the_last_class_has_ended_is_refused(db, make_run):
+    from datetime import UTC, date, datetime
+
+    from training.certificates.services import CertificateError, complete_run
+
+    run = make_run(starts_on=date(2022, 3, 2), sessions=1)
+    # The only class is 10:00-12:00 in Seoul on 2022-03-02; this is 11:00 that day.
+    during = datetime(2022, 3, 2, 2, tzinfo=UTC)
+
+    with pytest.raises(CertificateError) as refused:
+        complete_run(run, now=during)
+
+    assert refused.value.code == "run_not_ended"

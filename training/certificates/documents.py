@@ -1,5 +1,7 @@
 """From certificate records to what is printed, verified and listed."""
 
+from pathlib import Path
+
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -37,9 +39,19 @@ def certificate_data(certificate: Certificate) -> CertificateData:
         issued_on=to_seoul(certificate.issued_at).date(),
         issuer=current_app.config.get("CERT_ISSUER") or DEFAULT_ISSUER,
         verify_url=verify_url(certificate.serial),
-        seal_path=current_app.config.get("CERT_SEAL"),
+        seal_path=seal_path(),
         reissue_count=certificate.reissue_count,
     )
+
+
+def seal_path() -> str | None:
+    """The configured seal image, if the file is there (a missing one is warned about)."""
+    path = current_app.config.get("CERT_SEAL")
+    if path and Path(path).is_file():
+        return path
+    if path:
+        current_app.logger.warning("TRAINING_CERT_SEAL %s is not a file: printing without it", path)
+    return None
 
 
 def certificate_font() -> str:

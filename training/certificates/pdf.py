@@ -298,7 +298,7 @@ class _StreamingWriter:
 
     def write_finished_objects(self) -> None:
         """Write every object registered since the last call, but those completed at the end."""
-        self._write_from(self._last_written + 1, defer=True)
+        self._write_new_objects(defer=True)
 
     def finish(self) -> None:
         """Write the fonts, page tree, catalogue, cross-reference table and trailer."""
@@ -319,7 +319,7 @@ class _StreamingWriter:
         doc.Pages.pages = [b"%d 0 R" % number for number in self._pages]
         for number in self._deferred:
             self._write_object(number)
-        self._write_from(self._last_written + 1, defer=False)
+        self._write_new_objects(defer=False)
 
         count = len(self._offsets)
         xref_at = self._position
@@ -332,18 +332,17 @@ class _StreamingWriter:
         )
         self._write(trailer.format(doc))
 
-    def _write_from(self, first: int, *, defer: bool) -> None:
+    def _write_new_objects(self, *, defer: bool) -> None:
         doc = self._doc
-        number = first
-        # Formatting a page registers its content stream: the loop picks it up.
-        while number <= doc.objectcounter:
-            obj = doc.idToObject[doc.numberToId[number]]
-            if defer and (obj is doc.Pages or doc.numberToId[number] == pdfdoc.BasicFonts):
+        # Formatting a page registers its content stream: the loop goes on to it.
+        while self._last_written < doc.objectcounter:
+            number = self._last_written + 1
+            name = doc.numberToId[number]
+            if defer and (name == pdfdoc.BasicFonts or doc.idToObject[name] is doc.Pages):
                 self._deferred.append(number)
             else:
                 self._write_object(number)
             self._last_written = number
-            number += 1
 
     def _write_object(self, number: int) -> None:
         doc = self._doc

@@ -67,7 +67,10 @@ def complete_run(run: CourseRun, *, now: datetime | None = None) -> int:
     (granted or withdrawn) stand. Returns how many completed."""
     now = now or utcnow()
     run = lock_row(CourseRun, run.id)
-    if to_seoul(now).date() < run.ends_on:
+    last_end = db.session.scalar(
+        select(db.func.max(Session.ends_at)).where(Session.run_id == run.id)
+    )
+    if to_seoul(now).date() < run.ends_on or (last_end is not None and now < last_end):
         raise CertificateError("run_not_ended", _("강좌가 끝난 뒤에 수료를 판정할 수 있습니다."))
     results = completion_results(run)
     completed = 0
@@ -83,6 +86,10 @@ def complete_run(run: CourseRun, *, now: datetime | None = None) -> int:
         if is_completed and enrollment.completed_at is None:
             enrollment.completed_at = now
         elif not is_completed:
+            if enrollment.completed_at is not None:
+                _revoke_for_lost_completion(
+                    enrollment, actor=None, reason=_("출석 기준에 미달해 수료가 취소됨"), now=now
+                )
             enrollment.completed_at = None
         completed += is_completed
     db.session.flush()
@@ -107,6 +114,8 @@ def decide_completion(
     if enrollment.status is not EnrollmentStatus.CONFIRMED:
         raise CertificateError("not_enrolled", _("수강이 확정된 사람만 수료를 정할 수 있습니다."))
     before = enrollment.completed_at is not None
+    if override is CompletionOverride.WITHDRAWN:
+        _revoke_for_lost_completion(enrollment, actor=actor, reason=reason, now=now)
     enrollment.completion_override = override
     enrollment.completion_reason = reason
     enrollment.completed_at = (
@@ -122,6 +131,24 @@ def decide_completion(
         reason=reason,
     )
     return enrollment
+
+
+def _revoke_for_lost_completion(
+    enrollment: Enrollment, *, actor: Person | None, reason: str, now: datetime
+) -> None:
+    """A certificate must not outlive the completion it attests."""
+    certificate = db.session.scalar(
+        select(Certificate).where(
+            Certificate.enrollment_id == enrollment.id, Certificate.revoked_at.is_(None)
+        )
+    )
+    if certificate is None:
+        return
+    certificate.revoked_at = now
+    certificate.revoked_by_id = actor.id if actor else None
+    certificate.revoked_reason = reason[:200]
+    db.session.flush()
+    audit.record(actor, "certificate.revoke", certificate, serial=certificate.serial, reason=reason)
 
 
 def format_serial(year: int, number: int) -> str:
@@ -205,6 +232,8 @@ def revoke_certificate(
     reason = (reason or "").strip()
     if not reason:
         raise CertificateError("reason_required", _("사유를 적어 주세요."), status=400)
+    if len(reason) > 200:
+        raise CertificateError("reason_too_long", _("사유는 200자 이내로 적어 주세요."), 400)
     if certificate.is_revoked:
         raise CertificateError("revoked", _("이미 취소된 수료증입니다."))
     certificate.revoked_at = now or utcnow()
