@@ -66,3 +66,17 @@ def test_a_barred_resident_sees_why_on_their_page(db, make_person, client_for):
     page = client_for(barred).get("/me").get_data(as_text=True)
 
     assert "연락 없이 나오지 않아" in page
+
+
+def test_desk_lists_ended_runs_most_recent_first(db, desk, make_run):
+    from datetime import date
+
+    make_run(starts_on=date(2022, 3, 2), title="지난 강좌 가")
+    make_run(starts_on=date(2022, 9, 1), title="지난 강좌 나")
+    make_run(starts_on=date(2099, 1, 5), title="먼 미래 강좌")
+    db.session.commit()
+
+    page = desk.get("/desk/?view=ended").get_data(as_text=True)
+
+    assert "먼 미래 강좌" not in page
+    assert page.index("지난 강좌 나") < page.index("지난 강좌 가")

@@ -32,6 +32,7 @@ class RunFilters:
     has_seats: bool = False
     open_only: bool = False
     upcoming_only: bool = False
+    ended_only: bool = False
 
 
 @dataclass
@@ -96,6 +97,8 @@ def list_runs(filters: RunFilters, now: datetime | None = None) -> list[RunListi
         statement = statement.where(CourseRun.starts_on <= last, CourseRun.ends_on >= first)
     if filters.upcoming_only:
         statement = statement.where(CourseRun.ends_on >= to_seoul(now).date())
+    if filters.ended_only:
+        statement = statement.where(CourseRun.ends_on < to_seoul(now).date())
     if filters.venue_id is not None:
         statement = statement.where(Room.venue_id == filters.venue_id)
     for column, value in (

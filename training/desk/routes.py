@@ -34,10 +34,14 @@ from training.permissions import staff_required
 @bp.route("/")
 @staff_required
 def runs():
-    listings = list_runs(RunFilters(upcoming_only=True))
+    ended = request.args.get("view") == "ended"
+    listings = list_runs(RunFilters(upcoming_only=not ended, ended_only=ended))
+    if ended:
+        listings.reverse()
     return render_template(
         "desk/runs.html",
         listings=listings,
+        ended=ended,
         now=utcnow(),
         font_problem=font_warning(current_app.config),
     )
