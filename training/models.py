@@ -7,6 +7,7 @@ from training.certificates.models import Certificate, CertificateCounter
 from training.checkin.models import Attendance
 from training.enrollment.models import Enrollment
 from training.notifications.models import Notification
+from training.stats.models import Plan
 
 __all__ = [
     "Attendance",
@@ -18,6 +19,7 @@ __all__ = [
     "Enrollment",
     "Notification",
     "Person",
+    "Plan",
     "Room",
     "Session",
     "Venue",

@@ -520,6 +520,63 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/stats": {
+                "get": {
+                    "summary": "Figures for a period (staff only); definitions on the "
+                    "statistics page. A run counts once, in the month its last session falls.",
+                    "security": bearer,
+                    "parameters": [
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"},
+                        },
+                        {
+                            "name": "to",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"},
+                        },
+                        {
+                            "name": "audience",
+                            "in": "query",
+                            "schema": {
+                                "type": "string",
+                                "enum": ["resident", "staff", "all"],
+                                "default": "all",
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The figures",
+                            **_json(
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "from": {"type": "string"},
+                                        "to": {"type": "string"},
+                                        "audience": {"type": "string"},
+                                        "runs_held": {"type": "integer"},
+                                        "trainees": {"type": "integer"},
+                                        "person_sessions": {"type": "integer"},
+                                        "hours": {"type": "number"},
+                                        "courses": {"type": "integer"},
+                                        "attendance_rate": {"type": "number"},
+                                        "completion_rate": {"type": "number"},
+                                        "report_lines": {
+                                            "type": "array",
+                                            "items": {"type": "string"},
+                                        },
+                                    },
+                                }
+                            ),
+                        },
+                        **_error_responses(400, 401, 403),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "summary": "This document",

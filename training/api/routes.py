@@ -35,6 +35,7 @@ from training.enrollment.services import (
 from training.errors import api_error
 from training.extensions import db, limiter
 from training.passes.tokens import pass_token_for
+from training.stats.services import Period, figures, report_lines
 
 MONTH_PATTERN = re.compile(r"^((?:19|20)\d{2})-(0[1-9]|1[0-2])$")
 
@@ -310,3 +311,38 @@ def certificate(serial: str):
     if found is None:
         return api_error("not_found", "No certificate has this serial number.", 404)
     return jsonify(public_facts(found))
+
+
+@bp.route("/stats")
+@token_required
+def stats():
+    actor = current_api_user()
+    if not actor.is_staff:
+        return api_error("forbidden", "Staff only.", 403)
+    start = _month_param("from")
+    end = _month_param("to")
+    if end < start:
+        raise BadParameter("'to' must not come before 'from'.")
+    audience_text = request.args.get("audience", "all")
+    if audience_text not in ("resident", "staff", "all"):
+        raise BadParameter("'audience' must be resident, staff or all.")
+    audience = None if audience_text == "all" else Audience(audience_text)
+    period = Period.months(start, end)
+    result = figures(period, audience).as_dict()
+    return jsonify(
+        {
+            "from": f"{start:%Y-%m}",
+            "to": f"{end:%Y-%m}",
+            "audience": audience_text,
+            **result,
+            "report_lines": report_lines(period),
+        }
+    )
+
+
+def _month_param(name: str) -> date:
+    value = request.args.get(name)
+    match = MONTH_PATTERN.match(value or "")
+    if not match:
+        raise BadParameter(f"'{name}' must look like 2022-01.")
+    return date(int(match.group(1)), int(match.group(2)), 1)

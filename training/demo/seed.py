@@ -36,6 +36,7 @@ from training.checkin.models import Attendance, AttendanceStatus
 from training.db_types import SEOUL
 from training.enrollment.models import ACTIVE_STATUSES, Channel, Enrollment, EnrollmentStatus
 from training.extensions import db
+from training.stats.models import Plan
 
 DEMO_PASSWORD = "demo1234!"
 YEAR_SEED = 2022
@@ -1102,6 +1103,7 @@ def seed_demo(*, now: datetime, echo=print, force: bool = False) -> str:
         counts = _insert_plan(plan, echo)
         counts["certificates"] = _issue_demo_certificates()
         echo(f"certificates: {counts['certificates']}")
+        _add_plans(now)
         in_progress = _add_class_in_progress(now)
     except Exception:
         db.session.rollback()
@@ -1112,6 +1114,16 @@ def seed_demo(*, now: datetime, echo=print, force: bool = False) -> str:
 
 
 IN_PROGRESS_ENROLLED = 12
+
+
+def _add_plans(now: datetime) -> None:
+    """The programme's yearly plan (the 2022 report's figures), for 2022 and this year."""
+    for year in sorted({2022, _day_of(now).year}):
+        if db.session.scalar(select(Plan.id).where(Plan.year == year)) is not None:
+            continue
+        db.session.add(Plan(year=year, audience=Audience.RESIDENT, runs=140, hours=2800))
+        db.session.add(Plan(year=year, audience=Audience.STAFF, runs=12, hours=87))
+    db.session.flush()
 
 
 def _issue_demo_certificates() -> int:
