@@ -66,6 +66,8 @@ def create_app(config: dict | None = None) -> Flask:
     from training.desk import bp as desk_bp
     from training.enrollment import bp as enrollment_bp
     from training.passes import bp as passes_bp
+    from training.stats.routes import bp as stats_bp
+    from training.stats.sheet_routes import bp as sheets_bp
 
     blueprints = (
         catalog_bp,
@@ -75,6 +77,8 @@ def create_app(config: dict | None = None) -> Flask:
         checkin_bp,
         passes_bp,
         certificates_bp,
+        stats_bp,
+        sheets_bp,
         api_bp,
     )
     for blueprint in blueprints:

@@ -106,6 +106,9 @@ def _set_length(bar):
 
 
 def register_commands(app) -> None:
+    from training.stats.cli import report_command
+
+    app.cli.add_command(report_command)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(certificates_command)
