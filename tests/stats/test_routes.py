@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from stats import COURSES_LINE, RESIDENT_LINE, STAFF_LINE, build_programme
 from training.accounts.models import Role
+from training.accounts.services import issue_token
 from training.audit.models import AuditEntry
 from training.demo.seed import seed_demo
 
@@ -191,6 +192,14 @@ def test_demo_year_matches_the_work_report(db, make_person, client_for):
     cells = [row[0] for row in workbook["요약"].iter_rows(values_only=True)]
     assert [line for line in expected if line in cells] == expected
     assert "79회 / 1,405명" in cells[-3] and "3회 / 52명" in cells[-2] and "44개 과정" in cells[-1]
+
+    token = {"Authorization": f"Bearer {issue_token(officer)}"}
+    residents = desk.get("/api/v1/stats?from=2022-01&to=2022-08&audience=resident", headers=token)
+    staff = desk.get("/api/v1/stats?from=2022-01&to=2022-08&audience=staff", headers=token)
+    both = desk.get("/api/v1/stats?from=2022-01&to=2022-08", headers=token)
+    assert (residents.json["runs_held"], residents.json["trainees"]) == (79, 1405)
+    assert (staff.json["runs_held"], staff.json["trainees"]) == (3, 52)
+    assert both.json["courses"] == 44 and both.json["report_lines"] == expected
 
 
 def test_charts_leave_no_legacy_import_hook_behind():
