@@ -20,6 +20,8 @@ from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from training.typesetting import clip, fitting_size, wrap
+
 TITLE = "수료증"
 PROGRAMME = "영등포구 스마트 정보화교육"
 BODY = f"위 사람은 {PROGRAMME} 과정을 성실히 이수하였으므로 이 증서를 수여합니다."
@@ -98,12 +100,12 @@ def draw_certificate(canvas: Canvas, data: CertificateData, font_name: str) -> N
         canvas.setFont(font_name, 15)
         _spread(canvas, label, LABEL_LEFT, y, LABEL_WIDTH, font_name, 15)
         canvas.drawString(LABEL_LEFT + LABEL_WIDTH + 1.5 * mm, y, ":")
-        size = _fitting_size(value, font_name, 15, 9, VALUE_WIDTH)
+        size = fitting_size(value, font_name, 15, 9, VALUE_WIDTH)
         canvas.setFont(font_name, size)
-        canvas.drawString(VALUE_LEFT, y, _clip(value, font_name, size, VALUE_WIDTH))
+        canvas.drawString(VALUE_LEFT, y, clip(value, font_name, size, VALUE_WIDTH))
 
     canvas.setFont(font_name, 16)
-    for number, line in enumerate(_wrap(BODY, font_name, 16, BODY_WIDTH)):
+    for number, line in enumerate(wrap(BODY, font_name, 16, BODY_WIDTH)):
         canvas.drawCentredString(PAGE_WIDTH / 2, top - (180 + 10 * number) * mm, line)
 
     canvas.setFont(font_name, 16)
@@ -178,7 +180,7 @@ def _draw_verification(canvas: Canvas, url: str, font: str) -> None:
     canvas.setFont(font, 8)
     canvas.drawString(left, QR_BOTTOM + 9 * mm, SCAN_HINT)
     caption = f"진위 확인: {url}"
-    size = _fitting_size(caption, font, 8, 5, width)
+    size = fitting_size(caption, font, 8, 5, width)
     canvas.setFont(font, size)
     canvas.drawString(left, QR_BOTTOM + 4.5 * mm, caption)
 
@@ -200,37 +202,6 @@ def _dotted(day: date) -> str:
 
 def _long_date(day: date) -> str:
     return f"{day.year}년 {day.month}월 {day.day}일"
-
-
-def _fitting_size(text: str, font: str, largest: float, smallest: float, width: float) -> float:
-    """The largest type size, down to smallest, at which text fits width."""
-    size = largest
-    while size > smallest and stringWidth(text, font, size) > width:
-        size -= 0.5
-    return size
-
-
-def _clip(text: str, font: str, size: float, width: float) -> str:
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
-
-
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Break text at spaces into lines no wider than width."""
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if current and stringWidth(candidate, font, size) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    lines.append(current)
-    return lines
 
 
 def write_certificates_pdf(

@@ -12,10 +12,10 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from training.fonts import register_korean_font
+from training.typesetting import clip, fitting_size, wrap
 
 PROGRAMME = "영등포구 스마트 정보화교육"
 CARD_TITLE = "QR 출석 패스"
@@ -130,7 +130,7 @@ def _draw_card(canvas: Canvas, card: PassCard, x: float, y: float, font: str) ->
     line(PROGRAMME, 7.5 * mm, 6.5, BRAND)
     line(CARD_TITLE, 12.5 * mm, 10, BRAND, bold=True)
     name_size = _fitting_size(card.name, font, 20, 9)
-    line(_clip(card.name, font, name_size), 22.5 * mm, name_size, BLACK, bold=True)
+    line(clip(card.name, font, name_size, TEXT_WIDTH), 22.5 * mm, name_size, BLACK, bold=True)
     line(card.masked_phone, 28.5 * mm, 10, BLACK)
     if card.run_title:
         for number, text in enumerate(_wrap(card.run_title, font, 7.5, 2)):
@@ -142,33 +142,12 @@ def _draw_card(canvas: Canvas, card: PassCard, x: float, y: float, font: str) ->
 
 
 def _fitting_size(text: str, font: str, largest: float, smallest: float) -> float:
-    """The largest type size, down to smallest, at which text fits the text column."""
-    size = largest
-    while size > smallest and stringWidth(text, font, size) > TEXT_WIDTH:
-        size -= 0.5
-    return size
-
-
-def _clip(text: str, font: str, size: float) -> str:
-    if stringWidth(text, font, size) <= TEXT_WIDTH:
-        return text
-    while text and stringWidth(text + "…", font, size) > TEXT_WIDTH:
-        text = text[:-1]
-    return text + "…"
+    return fitting_size(text, font, largest, smallest, TEXT_WIDTH)
 
 
 def _wrap(text: str, font: str, size: float, max_lines: int) -> list[str]:
-    """Break text at spaces into lines that fit the text column; the last one clipped."""
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if current and stringWidth(candidate, font, size) > TEXT_WIDTH:
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    lines.append(current)
+    """Lines that fit the text column; past max_lines the rest joins the last, clipped."""
+    lines = wrap(text, font, size, TEXT_WIDTH)
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
-    return [_clip(text, font, size) for text in lines]
+    return [clip(line, font, size, TEXT_WIDTH) for line in lines]
