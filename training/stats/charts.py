@@ -8,8 +8,9 @@ import pygal
 from flask_babel import gettext as _
 from pygal.style import Style
 
+from training.catalog.models import Audience
 from training.stats.exports import audience_key_labels, row_label
-from training.stats.services import Breakdown, StatsReport
+from training.stats.services import Period, breakdown, plan_against_actual
 
 # pygal appends an old-style import hook (for its map plugins, unused here) that makes every
 # later failed import warn, and a warning turned error breaks optional imports in other
@@ -66,10 +67,12 @@ def chart_names() -> dict[str, str]:
     }
 
 
-def render_chart(name: str, report: StatsReport) -> bytes:
-    """The named chart as SVG bytes; KeyError for a name that is not a chart."""
+def render_chart(name: str, period: Period, audience: Audience | None) -> bytes:
+    """The named chart as SVG bytes; KeyError for a name that is not a chart.
+
+    Each chart queries only the figures it draws, not the whole report."""
     title = chart_names()[name]
-    chart, description = BUILDERS[name](report, title)
+    chart, description = BUILDERS[name](period, audience, title)
     return _accessible_svg(chart.render(), title, description)
 
 
@@ -80,10 +83,6 @@ def _months(first: date, last: date) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
-
-
-def _breakdown(report: StatsReport, name: str) -> Breakdown:
-    return next(item for item in report.breakdowns if item.name == name)
 
 
 def _runs_and_people(title: str, labels: list[str], runs: list[int], people: list[int]):
@@ -101,17 +100,17 @@ def _runs_and_people(title: str, labels: list[str], runs: list[int], people: lis
     return chart, described or _("자료 없음")
 
 
-def _monthly(report: StatsReport, title: str):
-    rows = dict(_breakdown(report, "month").rows)
-    months = _months(report.period.first, report.period.last)
+def _monthly(period: Period, audience: Audience | None, title: str):
+    rows = dict(breakdown(period, audience, "month").rows)
+    months = _months(period.first, period.last)
     runs = [rows[m].runs_held if m in rows else 0 for m in months]
     people = [rows[m].trainees if m in rows else 0 for m in months]
     return _runs_and_people(title, months, runs, people)
 
 
 def _by(dimension: str):
-    def build(report: StatsReport, title: str):
-        rows = _breakdown(report, dimension).rows
+    def build(period: Period, audience: Audience | None, title: str):
+        rows = breakdown(period, audience, dimension).rows
         labels = [row_label(dimension, value) for value, _figures in rows]
         return _runs_and_people(
             title,
@@ -127,16 +126,17 @@ def _percent(done: float, planned: float | None) -> float | None:
     return round(100 * done / planned, 1) if planned else None
 
 
-def _plan(report: StatsReport, title: str):
+def _plan(period: Period, audience: Audience | None, title: str):
+    plan = plan_against_actual(period.last.year)
     labels = audience_key_labels()
     chart = pygal.Bar(
         title=title,
         value_formatter=lambda value: f"{value:.1f}%",
         **CHART_OPTIONS,
     )
-    chart.x_labels = [labels[line.audience.value] for line in report.plan]
-    runs = [_percent(line.runs_held, line.planned_runs) for line in report.plan]
-    hours = [_percent(line.hours, line.planned_hours) for line in report.plan]
+    chart.x_labels = [labels[line.audience.value] for line in plan]
+    runs = [_percent(line.runs_held, line.planned_runs) for line in plan]
+    hours = [_percent(line.hours, line.planned_hours) for line in plan]
     chart.add(_("교육횟수 달성률(%)"), runs)
     chart.add(_("교육시간 달성률(%)"), hours)
     described = ", ".join(
@@ -149,7 +149,7 @@ def _plan(report: StatsReport, title: str):
             hours=f"{line.hours:g}",
             planned_hours=f"{line.planned_hours:g}" if line.planned_hours is not None else "-",
         )
-        for line in report.plan
+        for line in plan
     )
     return chart, described
 

@@ -91,7 +91,7 @@ def chart(name: str):
     form = _query_form()
     if not form.validate():
         abort(400)
-    svg = render_chart(name, build_report(form.period, form.chosen_audience))
+    svg = render_chart(name, form.period, form.chosen_audience)
     response = send_file(io.BytesIO(svg), mimetype="image/svg+xml", max_age=0)
     response.headers["Content-Security-Policy"] = CHART_SECURITY_POLICY
     response.headers["Cache-Control"] = "private, no-store"
