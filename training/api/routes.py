@@ -13,7 +13,7 @@ from training.api.auth import current_api_user, token_required
 from training.api.openapi import openapi_document
 from training.api.serializers import enrollment_json, iso, run_json
 from training.catalog.models import Audience, CourseRun, Session
-from training.catalog.services import RunFilters, get_run_listing, list_runs
+from training.catalog.services import RunFilters, get_run_listing, list_runs, parse_month
 from training.certificates.documents import public_facts
 from training.certificates.services import find_certificate
 from training.checkin.models import CheckInMethod
@@ -36,8 +36,6 @@ from training.errors import api_error
 from training.extensions import db, limiter
 from training.passes.tokens import pass_token_for
 from training.stats.services import Period, figures, report_lines
-
-MONTH_PATTERN = re.compile(r"^((?:19|20)\d{2})-(0[1-9]|1[0-2])$")
 
 
 class BadParameter(Exception):
@@ -138,10 +136,9 @@ def _run_filters() -> tuple[RunFilters, int | None]:
             raise BadParameter("'audience' must be resident or staff.") from None
     month = args.get("month")
     if month is not None:
-        match = MONTH_PATTERN.match(month)
-        if not match:
+        filters.month = parse_month(month)
+        if filters.month is None:
             raise BadParameter("'month' must look like 2026-03.")
-        filters.month = date(int(match.group(1)), int(match.group(2)), 1)
     limit = args.get("limit")
     if limit is not None:
         if not re.fullmatch(r"[0-9]{1,5}", limit) or not 1 <= int(limit) <= 10_000:
@@ -341,8 +338,7 @@ def stats():
 
 
 def _month_param(name: str) -> date:
-    value = request.args.get(name)
-    match = MONTH_PATTERN.match(value or "")
-    if not match:
+    month = parse_month(request.args.get(name))
+    if month is None:
         raise BadParameter(f"'{name}' must look like 2022-01.")
-    return date(int(match.group(1)), int(match.group(2)), 1)
+    return month

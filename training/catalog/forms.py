@@ -6,6 +6,7 @@ from wtforms import BooleanField, SelectField
 from wtforms.validators import Optional, Regexp
 
 from training.catalog.models import Audience, Category, Delivery, Level
+from training.catalog.services import MONTH_PATTERN
 from training.forms import select_choices
 
 
@@ -22,7 +23,7 @@ class CatalogFilterForm(FlaskForm):
     month = SelectField(
         _l("월"),
         default="",
-        validators=[Optional(), Regexp(r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$")],
+        validators=[Optional(), Regexp(MONTH_PATTERN)],
         validate_choice=False,
     )
     # A filter left out of the address means "all", as the empty choice does.

@@ -8,7 +8,13 @@ from flask_login import current_user
 from training.catalog import bp
 from training.catalog.forms import CatalogFilterForm
 from training.catalog.models import Audience, Category, Delivery, Level
-from training.catalog.services import RunFilters, get_run_listing, list_runs, list_venues
+from training.catalog.services import (
+    RunFilters,
+    get_run_listing,
+    list_runs,
+    list_venues,
+    parse_month,
+)
 from training.db_types import to_seoul, utcnow
 from training.enrollment.services import active_enrollment_in
 from training.labels import audience_labels, category_labels, delivery_labels, level_labels
@@ -40,9 +46,7 @@ def index():
     filters = RunFilters(upcoming_only=True)
     if form.validate():
         data = form.data
-        if data["month"]:
-            year, month = (int(part) for part in data["month"].split("-"))
-            filters.month = date(year, month, 1)
+        filters.month = parse_month(data["month"])
         if data["venue"]:
             filters.venue_id = int(data["venue"])
         filters.category = Category(data["category"]) if data["category"] else None

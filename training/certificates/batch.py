@@ -1,13 +1,11 @@
 """Issuing and printing certificates in bulk (the `flask certificates` command)."""
 
-import re
 from collections.abc import Callable, Iterator
-from datetime import date
 
 from sqlalchemy import select
 
 from training.catalog.models import CourseRun
-from training.catalog.services import month_bounds
+from training.catalog.services import month_bounds, parse_month
 from training.certificates.documents import (
     certificate_data,
     certificate_font,
@@ -34,10 +32,10 @@ def runs_for(run_id: int | None, month: str | None) -> list[CourseRun]:
         if run is None:
             raise BatchError(f"No run has id {run_id}.")
         return [run]
-    match = re.fullmatch(r"((?:19|20)[0-9]{2})-(0[1-9]|1[0-2])", month or "")
-    if not match:
+    first_day = parse_month(month)
+    if first_day is None:
         raise BatchError("--month must look like 2022-08.")
-    first, last = month_bounds(date(int(match.group(1)), int(match.group(2)), 1))
+    first, last = month_bounds(first_day)
     return db.session.scalars(
         select(CourseRun)
         .where(CourseRun.ends_on >= first, CourseRun.ends_on <= last)

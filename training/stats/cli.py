@@ -3,6 +3,7 @@
 import click
 
 from training.catalog.models import Audience
+from training.catalog.services import parse_month
 from training.stats.exports import (
     AUDIENCE_KEYS,
     audience_key_labels,
@@ -10,7 +11,6 @@ from training.stats.exports import (
     build_stats_xlsx,
     headline_rows,
 )
-from training.stats.forms import parse_month
 from training.stats.services import Period, StatsReport, build_report
 
 

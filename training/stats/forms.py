@@ -1,6 +1,5 @@
 """The statistics query: from month, to month and audience, read from the query string."""
 
-import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -9,17 +8,11 @@ from wtforms import SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Regexp, ValidationError
 
 from training.catalog.models import Audience
+from training.catalog.services import MONTH_PATTERN, parse_month
 from training.forms import select_choices
 from training.stats.services import Period
 
-MONTH_PATTERN = re.compile(r"^((?:19|20)\d{2})-(0[1-9]|1[0-2])$")
 AUDIENCES = ("all", "resident", "staff")
-
-
-def parse_month(text: str) -> date | None:
-    """The first day of a YYYY-MM month, or None for anything else."""
-    match = MONTH_PATTERN.match(text or "")
-    return date(int(match.group(1)), int(match.group(2)), 1) if match else None
 
 
 class StatsForm(FlaskForm):
