@@ -1,8 +1,5 @@
 """Sign-up, log-in and log-out pages."""
 
-import re
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -11,22 +8,12 @@ from training.accounts import bp
 from training.accounts.forms import LoginForm, SignupForm
 from training.accounts.services import AccountError, authenticate, create_person
 from training.extensions import db, limiter
+from training.redirects import local_path
 
 
 def _safe_next(target: str | None) -> str:
     """Only plain local paths are followed after log-in; anything else goes home."""
-    if (
-        target
-        and LOCAL_PATH.fullmatch(target)
-        and not target.startswith("//")
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return url_for("catalog.index")
-
-
-# Printable ASCII only: no backslashes, tabs or newlines that a browser might read as "//".
-LOCAL_PATH = re.compile(r"/[!#-\[\]-~]*")
+    return local_path(target) or url_for("catalog.index")
 
 
 def _login_limit():

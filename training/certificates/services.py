@@ -142,11 +142,16 @@ def _revoke_for_lost_completion(
             Certificate.enrollment_id == enrollment.id, Certificate.revoked_at.is_(None)
         )
     )
-    if certificate is None:
-        return
+    if certificate is not None:
+        _mark_revoked(certificate, actor=actor, reason=reason[:200], now=now)
+
+
+def _mark_revoked(
+    certificate: Certificate, *, actor: Person | None, reason: str, now: datetime
+) -> None:
     certificate.revoked_at = now
     certificate.revoked_by_id = actor.id if actor else None
-    certificate.revoked_reason = reason[:200]
+    certificate.revoked_reason = reason
     db.session.flush()
     audit.record(actor, "certificate.revoke", certificate, serial=certificate.serial, reason=reason)
 
@@ -236,11 +241,7 @@ def revoke_certificate(
         raise CertificateError("reason_too_long", _("사유는 200자 이내로 적어 주세요."), 400)
     if certificate.is_revoked:
         raise CertificateError("revoked", _("이미 취소된 수료증입니다."))
-    certificate.revoked_at = now or utcnow()
-    certificate.revoked_by_id = actor.id
-    certificate.revoked_reason = reason[:200]
-    db.session.flush()
-    audit.record(actor, "certificate.revoke", certificate, serial=certificate.serial, reason=reason)
+    _mark_revoked(certificate, actor=actor, reason=reason, now=now or utcnow())
     return certificate
 
 

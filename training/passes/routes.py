@@ -17,7 +17,6 @@ from sqlalchemy.orm import contains_eager
 
 from training import audit
 from training.accounts.models import Person
-from training.accounts.routes import LOCAL_PATH
 from training.accounts.services import mask_phone
 from training.catalog.models import CourseRun
 from training.database import writes_on_read
@@ -30,6 +29,7 @@ from training.passes import bp
 from training.passes.cards import PassCard, build_pass_cards_pdf, qr_png, qr_svg
 from training.passes.tokens import pass_token_for, reissue_pass
 from training.permissions import staff_required
+from training.redirects import local_path
 
 # A pass is a credential: not kept by shared computers or proxies.
 NO_STORE = {"Cache-Control": "private, no-store"}
@@ -66,7 +66,7 @@ def desk_person(person_id: int):
         "passes/desk_person.html",
         person=person,
         form=ConfirmForm(),
-        back=_local_path(request.args.get("next")),
+        back=local_path(request.args.get("next")),
     )
 
 
@@ -118,7 +118,7 @@ def reissue(person_id: int):
         "success",
     )
     return redirect(
-        _local_path(request.form.get("next")) or url_for("passes.desk_person", person_id=person.id)
+        local_path(request.form.get("next")) or url_for("passes.desk_person", person_id=person.id)
     )
 
 
@@ -139,10 +139,3 @@ def _pdf(cards: list[PassCard], filename: str):
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
-
-
-def _local_path(target: str | None) -> str | None:
-    """A plain local path to go back to, or None."""
-    if target and LOCAL_PATH.fullmatch(target) and not target.startswith("//"):
-        return target
-    return None
