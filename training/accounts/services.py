@@ -15,21 +15,19 @@ from training import audit
 from training.accounts.models import DONGS, OUTSIDE_DISTRICT, ConsentMethod, Person, Role
 from training.db_types import to_seoul, utcnow
 from training.extensions import db
+from training.rules import RuleError
 
 PHONE_PATTERN = re.compile(r"01[016789][0-9]{7,8}")
 MIN_PASSWORD_LENGTH = 8
 TOKEN_SALT = "api-token"
 
 
-class AccountError(Exception):
-    """An account rule refused the request; the message is safe to show."""
+class AccountError(RuleError):
+    """An account rule refused the request; field names the form field it concerns."""
 
     def __init__(self, code: str, message: str, field: str | None = None, status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message, status)
         self.field = field
-        self.status = status
 
 
 def normalize_phone(raw: str) -> str:

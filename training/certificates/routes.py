@@ -39,6 +39,7 @@ from training.enrollment.models import CompletionOverride, Enrollment, Enrollmen
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.permissions import staff_required
+from training.rules import commit_and_flash
 
 
 def pdf_response(certificates: list[Certificate], filename: str):
@@ -116,15 +117,15 @@ def complete(run_id: int):
     run = db.get_or_404(CourseRun, run_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+
+    def judge() -> int:
         completed = complete_run(run)
-    except CertificateError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         audit.record(current_user, "completion.judge", run, completed=completed)
-        db.session.commit()
-        flash(_("수료 판정을 마쳤습니다. 수료 %(n)d명.", n=completed), "success")
+        return completed
+
+    commit_and_flash(
+        judge, lambda completed: _("수료 판정을 마쳤습니다. 수료 %(n)d명.", n=completed)
+    )
     return redirect(url_for("certificates.run_completion", run_id=run_id))
 
 
@@ -134,19 +135,15 @@ def decide(enrollment_id: int):
     enrollment = db.get_or_404(Enrollment, enrollment_id)
     form = CompletionDecisionForm()
     if form.validate_on_submit():
-        try:
-            decide_completion(
+        commit_and_flash(
+            lambda: decide_completion(
                 enrollment,
                 CompletionOverride(form.decision.data),
                 actor=current_user,
                 reason=form.reason.data,
-            )
-        except CertificateError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("%(name)s님의 수료 여부를 바꿨습니다.", name=enrollment.person.name), "success")
+            ),
+            _("%(name)s님의 수료 여부를 바꿨습니다.", name=enrollment.person.name),
+        )
     else:
         flash(_("사유를 적어 주세요."), "error")
     return redirect(url_for("certificates.run_completion", run_id=enrollment.run_id))
@@ -216,14 +213,10 @@ def revoke(serial: str):
     certificate = _certificate_or_404(serial)
     form = RevokeForm()
     if form.validate_on_submit():
-        try:
-            revoke_certificate(certificate, actor=current_user, reason=form.reason.data)
-        except CertificateError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("수료증 %(serial)s을(를) 취소했습니다.", serial=certificate.serial), "success")
+        commit_and_flash(
+            lambda: revoke_certificate(certificate, actor=current_user, reason=form.reason.data),
+            _("수료증 %(serial)s을(를) 취소했습니다.", serial=certificate.serial),
+        )
     else:
         flash(_("사유를 적어 주세요."), "error")
     return redirect(url_for("certificates.run_completion", run_id=certificate.enrollment.run_id))

@@ -16,18 +16,13 @@ from training.db_types import to_seoul, utcnow
 from training.enrollment.models import CompletionOverride, Enrollment, EnrollmentStatus
 from training.extensions import db
 from training.locking import lock_row
+from training.rules import RuleError
 
 SERIAL_PREFIX = "YDP"
 
 
-class CertificateError(Exception):
-    """A certificate rule refused the request; the message is safe to show."""
-
-    def __init__(self, code: str, message: str, status: int = 409):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+class CertificateError(RuleError):
+    """A completion or certificate rule refused the request."""
 
 
 def rule_of(run: CourseRun) -> CompletionRule:

@@ -49,6 +49,7 @@ from training.db_types import to_seoul, utcnow
 from training.enrollment.models import Enrollment
 from training.extensions import db
 from training.forms import ConfirmForm
+from training.rules import commit_and_flash
 from training.web import accepts_json
 
 MAX_FRAME_BYTES = 2 * 1024 * 1024
@@ -229,14 +230,7 @@ def _scan_from_form(session: Session):
 
 def _check_in_and_flash(check_in) -> None:
     """Run one check-in, commit, and flash what the door screen would have said."""
-    try:
-        outcome = check_in()
-    except CheckInError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(result_json(outcome)["message"], "success")
+    commit_and_flash(check_in, lambda outcome: result_json(outcome)["message"])
 
 
 @bp.route("/sessions/<int:session_id>/frame", methods=["POST"])
@@ -293,20 +287,16 @@ def mark(session_id: int):
         enrollment = db.session.get(Enrollment, int(form.enrollment_id.data))
         if enrollment is None:
             abort(404)
-        try:
-            mark_attendance(
+        commit_and_flash(
+            lambda: mark_attendance(
                 session,
                 enrollment,
                 AttendanceStatus(form.status.data),
                 actor=current_user,
                 reason=form.reason.data,
-            )
-        except CheckInError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("%(name)s님의 출석 상태를 바꿨습니다.", name=enrollment.person.name), "success")
+            ),
+            _("%(name)s님의 출석 상태를 바꿨습니다.", name=enrollment.person.name),
+        )
     else:
         flash(_("바꿀 내용을 확인해 주세요."), "error")
     return redirect(url_for("checkin.screen", session_id=session_id) + "#roster")
@@ -340,14 +330,10 @@ def close(session_id: int):
     session = load_session(session_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        absent = close_session(session, actor=current_user)
-    except CheckInError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("출석을 마감했습니다. 결석 %(n)d명.", n=absent), "success")
+    commit_and_flash(
+        lambda: close_session(session, actor=current_user),
+        lambda absent: _("출석을 마감했습니다. 결석 %(n)d명.", n=absent),
+    )
     return redirect(url_for("checkin.screen", session_id=session_id))
 
 

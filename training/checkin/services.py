@@ -27,16 +27,14 @@ from training.extensions import db
 from training.locking import lock_row
 from training.notifications import queue_notification
 from training.passes.tokens import PassError, read_pass_token
+from training.rules import RuleError
 
 
-class CheckInError(Exception):
+class CheckInError(RuleError):
     """A check-in was refused; the message is safe to show at the door."""
 
     def __init__(self, code: str, message: str, status: int = 409, person: Person | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+        super().__init__(code, message, status)
         self.person = person
 
 

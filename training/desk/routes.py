@@ -29,6 +29,7 @@ from training.extensions import db
 from training.fonts import font_warning
 from training.forms import ConfirmForm
 from training.permissions import staff_required
+from training.rules import commit_and_flash
 
 
 @bp.route("/")
@@ -143,22 +144,14 @@ def draw(run_id: int):
     run = db.get_or_404(CourseRun, run_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        drawn = draw_lottery(run, actor=current_user)
-    except EnrollmentError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        seed = run.lottery_seed
-        db.session.commit()
-        flash(
-            _(
-                "추첨을 마쳤습니다. 신청 %(count)d명, 추첨 번호(시드) %(seed)d.",
-                count=len(drawn),
-                seed=seed,
-            ),
-            "success",
-        )
+    commit_and_flash(
+        lambda: draw_lottery(run, actor=current_user),
+        lambda drawn: _(
+            "추첨을 마쳤습니다. 신청 %(count)d명, 추첨 번호(시드) %(seed)d.",
+            count=len(drawn),
+            seed=run.lottery_seed,
+        ),
+    )
     return redirect(url_for("desk.run_roster", run_id=run_id))
 
 

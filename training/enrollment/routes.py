@@ -18,6 +18,7 @@ from training.enrollment.services import (
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
 from training.notifications.models import Notification
+from training.rules import commit_and_flash
 
 
 def enrolled_message(enrollment: Enrollment) -> str:
@@ -103,11 +104,4 @@ def cancel(enrollment_id: int):
 
 def cancel_and_report(enrollment: Enrollment, actor) -> None:
     """Cancel, commit and flash the outcome (a refusal changes nothing)."""
-    try:
-        cancel_enrollment(enrollment, actor=actor)
-    except EnrollmentError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("신청을 취소했습니다."), "success")
+    commit_and_flash(lambda: cancel_enrollment(enrollment, actor=actor), _("신청을 취소했습니다."))

@@ -23,16 +23,11 @@ from training.enrollment.models import (
 from training.extensions import db
 from training.locking import lock_row
 from training.notifications import queue_notification
+from training.rules import RuleError
 
 
-class EnrollmentError(Exception):
-    """A rule refused the request; the message is safe to show to the person."""
-
-    def __init__(self, code: str, message: str, status: int = 409):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+class EnrollmentError(RuleError):
+    """An enrollment rule refused the request."""
 
 
 @dataclass(frozen=True)
