@@ -1,13 +1,12 @@
 """Serials under real concurrency: separate processes, each with its own app and database
 connections, issue certificates at the same moment, as staff printing runs side by side would."""
 
-import multiprocessing
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
+from processes import run_together
 from sqlalchemy import select
 
-from training import create_app
 from training.certificates.models import Certificate, CertificateCounter
 from training.certificates.services import format_serial, issue_certificate
 from training.enrollment.models import Enrollment
@@ -19,56 +18,22 @@ CONTENDED = 10
 COMPLETED = datetime(2022, 3, 16, 5, 0, tzinfo=UTC)
 
 
-def _issue_worker(database_url, instance_path, enrollment_ids, barrier, results):
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "test",
-            "RATELIMIT": False,
-            "TESTING": True,
-        }
-    )
-    app.instance_path = instance_path
+def _issue(app, enrollment_id):
+    """One process's issue of one certificate: (enrollment id, serial or the error)."""
     with app.app_context():
-        # Connect and load the mappers before the start, so that the processes reach the
-        # database together rather than one after another.
-        db.session.execute(select(Certificate.id).limit(1))
-        db.session.rollback()
-        barrier.wait(timeout=60)
-        for enrollment_id in enrollment_ids:
-            try:
-                enrollment = db.session.get(Enrollment, enrollment_id)
-                serial = issue_certificate(enrollment, actor=None).serial
-                db.session.commit()
-            except Exception as error:  # reported to the test, which would otherwise wait
-                db.session.rollback()
-                results.put((enrollment_id, f"error: {error!r}"))
-            else:
-                results.put((enrollment_id, serial))
+        try:
+            enrollment = db.session.get(Enrollment, enrollment_id)
+            serial = issue_certificate(enrollment, actor=None).serial
+            db.session.commit()
+        except Exception as error:  # reported to the test, which would otherwise wait
+            db.session.rollback()
+            return enrollment_id, f"error: {error!r}"
+        return enrollment_id, serial
 
 
 def issue_in_processes(database_url, instance_path, ids_per_process):
-    """Start one process per list of enrollment ids, release them together, and return every
-    (enrollment id, serial) they issued."""
-    # This process must hold no transaction (on SQLite, no lock) while the others run.
-    db.session.close()
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(len(ids_per_process))
-    results = context.Queue()
-    processes = [
-        context.Process(
-            target=_issue_worker, args=(database_url, instance_path, ids, barrier, results)
-        )
-        for ids in ids_per_process
-    ]
-    for process in processes:
-        process.start()
-    expected = sum(len(ids) for ids in ids_per_process)
-    answers = [results.get(timeout=120) for _ in range(expected)]
-    for process in processes:
-        process.join(timeout=60)
-        assert process.exitcode == 0
-    return answers
+    """Issue for lists of enrollment ids, one list per process, all at once."""
+    return run_together(_issue, database_url, instance_path, ids_per_process)
 
 
 def last_number_of(year: int) -> int:
