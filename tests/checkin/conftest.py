@@ -114,3 +114,16 @@ def bearer():
         return {"Authorization": f"Bearer {issue_token(person)}"}
 
     return make
+
+
+@pytest.fixture
+def enrollment(db, live_session, enroll, make_person):
+    """A person confirmed in the live session's run, committed."""
+    enrollment = enroll(live_session.run, make_person(name="박출석"))
+    db.session.commit()
+    return enrollment
+
+
+@pytest.fixture
+def student(enrollment):
+    return enrollment.person

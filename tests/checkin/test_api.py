@@ -4,7 +4,6 @@ The API uses the real clock, so the session here began five minutes ago."""
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from training.catalog.models import Session
@@ -12,18 +11,6 @@ from training.checkin.models import Attendance
 from training.db_types import to_seoul
 from training.extensions import db
 from training.passes.tokens import pass_token_for, reissue_pass
-
-
-@pytest.fixture
-def enrollment(live_session, enroll, make_person):
-    enrollment = enroll(live_session.run, make_person(name="박출석"))
-    db.session.commit()
-    return enrollment
-
-
-@pytest.fixture
-def student(enrollment):
-    return enrollment.person
 
 
 def checkins(session: Session) -> str:

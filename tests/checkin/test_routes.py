@@ -21,19 +21,6 @@ from training.passes.tokens import pass_token_for
 
 
 @pytest.fixture
-def enrollment(live_session, enroll, make_person):
-    """A person confirmed in the live session's run, committed."""
-    enrollment = enroll(live_session.run, make_person(name="박출석"))
-    db.session.commit()
-    return enrollment
-
-
-@pytest.fixture
-def student(enrollment):
-    return enrollment.person
-
-
-@pytest.fixture
 def door(login, instructor, live_session):
     """The live session's instructor, logged in."""
     db.session.commit()
