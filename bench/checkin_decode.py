@@ -39,7 +39,7 @@ from training.accounts.models import ConsentMethod, Person, Role
 from training.accounts.services import issue_token
 from training.catalog.models import Audience, Category, Course, CourseRun, Delivery, Level, Session
 from training.checkin.decoding import decode_qr
-from training.db_types import to_seoul
+from training.clock import to_seoul
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.extensions import db
 from training.passes.tokens import pass_token_for

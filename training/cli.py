@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from training.accounts.models import DONGS, ConsentMethod, Role
 from training.accounts.services import AccountError, create_person
-from training.db_types import utcnow
+from training.clock import utcnow
 from training.extensions import db
 
 users = AppGroup("users", help="Manage people and their roles.")

@@ -1,22 +1,10 @@
-"""Column types and time helpers shared by the models."""
+"""Column types declared the same way by every model."""
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+import enum
+from datetime import UTC
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
-
-SEOUL = ZoneInfo("Asia/Seoul")
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
-
-
-def to_seoul(value: datetime) -> datetime:
-    """Show an aware datetime in Seoul time."""
-    return value.astimezone(SEOUL)
 
 
 class UTCDateTime(TypeDecorator):
@@ -41,3 +29,16 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def enum_column_type(enum_class: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: VARCHAR of the values plus a CHECK constraint."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

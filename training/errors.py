@@ -1,4 +1,4 @@
-"""Error pages for people, JSON errors for API clients."""
+"""The services' refusals, error pages for people and JSON errors for API clients."""
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
@@ -7,6 +7,16 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from training.extensions import db
+
+
+class RuleError(Exception):
+    """A rule refused the request: a code for API clients, a message safe to show."""
+
+    def __init__(self, code: str, message: str, status: int = 409):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
 
 
 def wants_json() -> bool:
@@ -49,6 +59,16 @@ def _http_message(status: int) -> str:
 
 
 def register_error_handlers(app) -> None:
+    @app.errorhandler(RuleError)
+    def rule_error(error: RuleError):
+        # Nothing a refused request did may be kept.
+        db.session.rollback()
+        if wants_json():
+            return api_error(error.code, error.message, error.status)
+        return render_template("error.html", status=error.status, message=error.message), (
+            error.status
+        )
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         message = _("페이지가 오래되어 요청을 처리하지 못했습니다. 새로고침 후 다시 시도해 주세요.")

@@ -1,28 +1,38 @@
 """What every page shares: security headers, language choice, template filters."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 
-from flask import abort, g, request
+from flask import abort, flash, g, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 
 from training.accounts.services import format_phone, mask_name, mask_phone
-from training.db_types import to_seoul
-from training.labels import (
-    audience_labels,
-    category_labels,
-    delivery_labels,
-    level_labels,
-    role_labels,
-    selection_labels,
-    status_labels,
-)
+from training.clock import to_seoul
+from training.errors import RuleError
+from training.extensions import db
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "media-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def commit_and_flash(action: Callable, success: str | Callable) -> bool:
+    """Run one service call; on success commit and flash the success message (text, or a
+    function of the call's result, evaluated before the commit); on a refusal roll back and
+    flash why. Returns whether it succeeded."""
+    try:
+        result = action()
+    except RuleError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False
+    message = success(result) if callable(success) else success
+    db.session.commit()
+    flash(message, "success")
+    return True
 
 
 def accepts_json(view):
@@ -77,13 +87,6 @@ def register_web_helpers(app) -> None:
     @app.context_processor
     def labels():
         return {
-            "audience_label": lambda v: audience_labels()[v],
-            "category_label": lambda v: category_labels()[v],
-            "delivery_label": lambda v: delivery_labels()[v],
-            "level_label": lambda v: level_labels()[v],
-            "selection_label": lambda v: selection_labels()[v],
-            "status_label": lambda v: status_labels()[v],
-            "role_label": lambda v: role_labels()[v],
             "site_name": _("영등포구 스마트 정보화교육"),
             "locale": str(get_locale() or "ko"),
         }

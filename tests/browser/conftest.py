@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from training import create_app
 from training.accounts.models import Role
-from training.db_types import to_seoul
+from training.clock import to_seoul
 from training.extensions import db as _db
 from training.passes.tokens import make_pass_token
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from training.catalog.models import Session
 from training.checkin.models import Attendance
-from training.db_types import to_seoul
+from training.clock import to_seoul
 from training.extensions import db
 from training.passes.tokens import pass_token_for, reissue_pass
 

@@ -12,7 +12,7 @@ from training.accounts.models import Person, Role
 from training.accounts.services import authenticate
 from training.catalog.models import Audience, Course, CourseRun, Selection, Session
 from training.checkin.models import ATTENDED_STATUSES, Attendance
-from training.db_types import SEOUL
+from training.clock import SEOUL
 from training.demo.seed import SeedError, seed_demo
 from training.enrollment.models import Enrollment, EnrollmentStatus
 from training.enrollment.services import cancel_enrollment, draw_lottery, enroll_person

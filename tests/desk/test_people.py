@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from training.accounts.models import Role
 from training.audit.models import AuditEntry
-from training.db_types import utcnow
+from training.clock import utcnow
 
 
 def test_people_search_finds_by_name_and_last_four_digits(db, make_person, client_for):

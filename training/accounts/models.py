@@ -3,13 +3,14 @@
 import enum
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from training.db_types import UTCDateTime, utcnow
+from training.clock import utcnow
+from training.db_types import UTCDateTime, enum_column_type
 from training.extensions import db
-from training.models_base import enum_column_type
 
 DONGS = (
     "영등포본동",
@@ -39,6 +40,16 @@ class Role(enum.Enum):
     STAFF = "staff"
     INSTRUCTOR = "instructor"
     ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """The name people read, in the request's language."""
+        return {
+            Role.RESIDENT: _("구민"),
+            Role.STAFF: _("직원"),
+            Role.INSTRUCTOR: _("강사"),
+            Role.ADMIN: _("관리자"),
+        }[self]
 
 
 class ConsentMethod(enum.Enum):

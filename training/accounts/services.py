@@ -13,9 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from training import audit
 from training.accounts.models import DONGS, OUTSIDE_DISTRICT, ConsentMethod, Person, Role
-from training.db_types import to_seoul, utcnow
+from training.clock import to_seoul, utcnow
+from training.errors import RuleError
 from training.extensions import db
-from training.rules import RuleError
 
 PHONE_PATTERN = re.compile(r"01[016789][0-9]{7,8}")
 MIN_PASSWORD_LENGTH = 8

@@ -13,7 +13,7 @@ from training.api.auth import current_api_user, token_required
 from training.api.openapi import openapi_document
 from training.api.serializers import enrollment_json, iso, run_json
 from training.catalog.models import Audience, CourseRun, Session
-from training.catalog.services import RunFilters, get_run_listing, list_runs, parse_month
+from training.catalog.services import RunFilters, get_run_listing, list_runs
 from training.certificates.documents import public_facts
 from training.certificates.services import find_certificate
 from training.checkin.models import CheckInMethod
@@ -25,6 +25,7 @@ from training.checkin.services import (
     counts,
     roster,
 )
+from training.clock import parse_month
 from training.enrollment.models import Channel, Enrollment
 from training.enrollment.services import (
     EnrollmentError,

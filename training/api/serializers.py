@@ -1,7 +1,7 @@
 """How runs, sessions and enrollments look in JSON."""
 
 from training.catalog.services import RunListing
-from training.db_types import to_seoul
+from training.clock import to_seoul
 from training.enrollment.models import Enrollment
 
 

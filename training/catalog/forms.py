@@ -6,13 +6,13 @@ from wtforms import BooleanField, SelectField
 from wtforms.validators import Optional, Regexp
 
 from training.catalog.models import Audience, Category, Delivery, Level
-from training.catalog.services import MONTH_PATTERN
+from training.clock import MONTH_PATTERN
 from training.forms import select_choices
 
 
-def _enum_choices(enum_class, labels):
+def _enum_choices(enum_class):
     return select_choices(
-        [("", _l("전체"))] + [(member.value, labels[member]) for member in enum_class]
+        [("", _l("전체"))] + [(member.value, member.label) for member in enum_class]
     )
 
 
@@ -34,13 +34,13 @@ class CatalogFilterForm(FlaskForm):
     delivery = SelectField(_l("교육 방식"), default="")
     has_seats = BooleanField(_l("자리가 남은 강좌만"))
 
-    def fill_choices(self, venues, months, labels) -> None:
+    def fill_choices(self, venues, months) -> None:
         """Set the choices that come from data and from the current language."""
         self.month.choices = select_choices([("", _l("전체"))] + [(m, m) for m in months])
         self.venue.choices = select_choices(
             [("", _l("전체"))] + [(str(v.id), v.name) for v in venues]
         )
-        self.category.choices = _enum_choices(Category, labels["category"])
-        self.level.choices = _enum_choices(Level, labels["level"])
-        self.audience.choices = _enum_choices(Audience, labels["audience"])
-        self.delivery.choices = _enum_choices(Delivery, labels["delivery"])
+        self.category.choices = _enum_choices(Category)
+        self.level.choices = _enum_choices(Level)
+        self.audience.choices = _enum_choices(Audience)
+        self.delivery.choices = _enum_choices(Delivery)

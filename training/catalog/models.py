@@ -3,6 +3,7 @@
 import enum
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -15,25 +16,44 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from training.db_types import UTCDateTime, utcnow
+from training.clock import utcnow
+from training.db_types import UTCDateTime, enum_column_type
 from training.extensions import db
-from training.models_base import enum_column_type
 
 
 class Audience(enum.Enum):
     RESIDENT = "resident"
     STAFF = "staff"
 
+    @property
+    def label(self) -> str:
+        """The name people read, in the request's language."""
+        return {Audience.RESIDENT: _("구민"), Audience.STAFF: _("직원")}[self]
+
 
 class Delivery(enum.Enum):
     IN_PERSON = "in_person"
     ONLINE = "online"
+
+    @property
+    def label(self) -> str:
+        """The name people read, in the request's language."""
+        return {Delivery.IN_PERSON: _("집합교육"), Delivery.ONLINE: _("비대면(온라인)")}[self]
 
 
 class Level(enum.Enum):
     BEGINNER = "beginner"
     INTERMEDIATE = "intermediate"
     ADVANCED = "advanced"
+
+    @property
+    def label(self) -> str:
+        """The name people read, in the request's language."""
+        return {
+            Level.BEGINNER: _("입문"),
+            Level.INTERMEDIATE: _("중급"),
+            Level.ADVANCED: _("고급"),
+        }[self]
 
 
 class Category(enum.Enum):
@@ -46,10 +66,29 @@ class Category(enum.Enum):
     FUTURE_TECH = "future_tech"
     STAFF_IT = "staff_it"
 
+    @property
+    def label(self) -> str:
+        """The name people read, in the request's language."""
+        return {
+            Category.COMPUTER: _("컴퓨터"),
+            Category.SMARTPHONE: _("스마트폰"),
+            Category.VIDEO: _("영상 편집"),
+            Category.IT_TRENDS: _("IT 트렌드"),
+            Category.KIOSK: _("키오스크"),
+            Category.CREATOR: _("유튜브 크리에이터"),
+            Category.FUTURE_TECH: _("4차 산업혁명 기술"),
+            Category.STAFF_IT: _("직원 IT 실무"),
+        }[self]
+
 
 class Selection(enum.Enum):
     FIRST_COME = "first_come"
     LOTTERY = "lottery"
+
+    @property
+    def label(self) -> str:
+        """The name people read, in the request's language."""
+        return {Selection.FIRST_COME: _("선착순"), Selection.LOTTERY: _("추첨")}[self]
 
 
 class Venue(db.Model):

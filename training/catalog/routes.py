@@ -8,16 +8,9 @@ from flask_login import current_user
 from training.catalog import bp
 from training.catalog.forms import CatalogFilterForm
 from training.catalog.models import Audience, Category, Delivery, Level
-from training.catalog.services import (
-    RunFilters,
-    get_run_listing,
-    list_runs,
-    list_venues,
-    parse_month,
-)
-from training.db_types import to_seoul, utcnow
+from training.catalog.services import RunFilters, get_run_listing, list_runs, list_venues
+from training.clock import parse_month, to_seoul, utcnow
 from training.enrollment.services import active_enrollment_in
-from training.labels import audience_labels, category_labels, delivery_labels, level_labels
 
 
 def _upcoming_months(today: date, count: int = 6) -> list[str]:
@@ -33,16 +26,7 @@ def _upcoming_months(today: date, count: int = 6) -> list[str]:
 def index():
     now = utcnow()
     form = CatalogFilterForm(request.args)
-    form.fill_choices(
-        list_venues(),
-        _upcoming_months(to_seoul(now).date()),
-        {
-            "category": category_labels(),
-            "level": level_labels(),
-            "audience": audience_labels(),
-            "delivery": delivery_labels(),
-        },
-    )
+    form.fill_choices(list_venues(), _upcoming_months(to_seoul(now).date()))
     filters = RunFilters(upcoming_only=True)
     if form.validate():
         data = form.data

@@ -1,6 +1,5 @@
 """Reading the catalogue: runs with their seat counts, filtered, in a fixed number of queries."""
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,7 +16,7 @@ from training.catalog.models import (
     Room,
     Venue,
 )
-from training.db_types import to_seoul, utcnow
+from training.clock import month_bounds, to_seoul, utcnow
 from training.enrollment.models import Enrollment, EnrollmentStatus
 from training.extensions import db
 
@@ -65,23 +64,6 @@ def _count_of(status: EnrollmentStatus):
         .correlate(CourseRun)
         .scalar_subquery()
     )
-
-
-# A month as people type it: 2022-08 (years 1900 to 2099).
-MONTH_PATTERN = re.compile(r"^((?:19|20)[0-9]{2})-(0[1-9]|1[0-2])$")
-
-
-def parse_month(text: str | None) -> date | None:
-    """The first day of a YYYY-MM month, or None for anything else."""
-    match = MONTH_PATTERN.match(text or "")
-    return date(int(match.group(1)), int(match.group(2)), 1) if match else None
-
-
-def month_bounds(month: date) -> tuple[date, date]:
-    """First and last day of the month containing the date."""
-    first = month.replace(day=1)
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return first, date.fromordinal(following.toordinal() - 1)
 
 
 def list_runs(filters: RunFilters, now: datetime | None = None) -> list[RunListing]:

@@ -5,7 +5,6 @@ from collections.abc import Callable, Iterator
 from sqlalchemy import select
 
 from training.catalog.models import CourseRun
-from training.catalog.services import month_bounds, parse_month
 from training.certificates.documents import (
     certificate_data,
     certificate_font,
@@ -15,6 +14,7 @@ from training.certificates.documents import (
 from training.certificates.models import Certificate
 from training.certificates.pdf import CertificateData, write_certificates_pdf
 from training.certificates.services import issue_certificate
+from training.clock import month_bounds, parse_month
 from training.enrollment.models import Enrollment, EnrollmentStatus
 from training.extensions import db
 

@@ -10,7 +10,7 @@ from training.accounts.services import mask_name
 from training.catalog.models import CourseRun
 from training.certificates.models import Certificate
 from training.certificates.pdf import CertificateData
-from training.db_types import to_seoul
+from training.clock import to_seoul
 from training.enrollment.models import Enrollment
 from training.extensions import db
 from training.fonts import register_korean_font

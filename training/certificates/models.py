@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from training.db_types import UTCDateTime, utcnow
+from training.clock import utcnow
+from training.db_types import UTCDateTime
 from training.enrollment.models import Enrollment
 from training.extensions import db
 

@@ -33,13 +33,13 @@ from training.certificates.services import (
     reissue_certificate,
     revoke_certificate,
 )
+from training.clock import to_seoul, utcnow
 from training.database import writes_on_read
-from training.db_types import to_seoul, utcnow
 from training.enrollment.models import CompletionOverride, Enrollment, EnrollmentStatus
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.permissions import staff_required
-from training.rules import commit_and_flash
+from training.web import commit_and_flash
 
 
 def pdf_response(certificates: list[Certificate], filename: str):

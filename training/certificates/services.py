@@ -12,11 +12,11 @@ from training.catalog.models import CourseRun, Session
 from training.certificates.completion import CompletionResult, CompletionRule, evaluate
 from training.certificates.models import Certificate, CertificateCounter
 from training.checkin.models import Attendance
-from training.db_types import to_seoul, utcnow
+from training.clock import to_seoul, utcnow
 from training.enrollment.models import CompletionOverride, Enrollment, EnrollmentStatus
+from training.errors import RuleError
 from training.extensions import db
 from training.locking import lock_row
-from training.rules import RuleError
 
 SERIAL_PREFIX = "YDP"
 

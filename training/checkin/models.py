@@ -7,10 +7,10 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.catalog.models import Session
-from training.db_types import UTCDateTime, utcnow
+from training.clock import utcnow
+from training.db_types import UTCDateTime, enum_column_type
 from training.enrollment.models import Enrollment
 from training.extensions import db
-from training.models_base import enum_column_type
 
 
 class CheckInMethod(enum.Enum):

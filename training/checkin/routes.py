@@ -45,12 +45,11 @@ from training.checkin.services import (
     sessions_today_for,
     todays_sessions_of,
 )
-from training.db_types import to_seoul, utcnow
+from training.clock import to_seoul, utcnow
 from training.enrollment.models import Enrollment
 from training.extensions import db
 from training.forms import ConfirmForm
-from training.rules import commit_and_flash
-from training.web import accepts_json
+from training.web import accepts_json, commit_and_flash
 
 MAX_FRAME_BYTES = 2 * 1024 * 1024
 

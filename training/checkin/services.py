@@ -20,14 +20,14 @@ from training.checkin.models import (
     AttendanceStatus,
     CheckInMethod,
 )
-from training.db_types import to_seoul, utcnow
+from training.clock import seoul_day_bounds, to_seoul, utcnow
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.enrollment.services import confirm_waiting, run_counts
+from training.errors import RuleError
 from training.extensions import db
 from training.locking import lock_row
 from training.notifications import queue_notification
 from training.passes.tokens import PassError, read_pass_token
-from training.rules import RuleError
 
 
 class CheckInError(RuleError):
@@ -424,7 +424,7 @@ def self_check_in(
 
 def todays_sessions_of(person: Person, now: datetime) -> list[Session]:
     """Sessions today (Seoul) of runs the person is confirmed in."""
-    start, end = _seoul_day_bounds(now)
+    start, end = seoul_day_bounds(now)
     return db.session.scalars(
         select(Session)
         .join(Enrollment, Enrollment.run_id == Session.run_id)
@@ -441,7 +441,7 @@ def todays_sessions_of(person: Person, now: datetime) -> list[Session]:
 def sessions_today_for(person: Person, now: datetime | None = None) -> list[Session]:
     """The sessions an instructor teaches today, or every session today for staff."""
     now = now or utcnow()
-    start, end = _seoul_day_bounds(now)
+    start, end = seoul_day_bounds(now)
     statement = (
         select(Session)
         .join(CourseRun, CourseRun.id == Session.run_id)
@@ -508,9 +508,3 @@ def _is_first_session(session: Session) -> bool:
         .limit(1)
     )
     return first == session.id
-
-
-def _seoul_day_bounds(now: datetime) -> tuple[datetime, datetime]:
-    local = to_seoul(now)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=1)

@@ -33,7 +33,7 @@ from training.catalog.models import (
 from training.certificates.models import Certificate, CertificateCounter
 from training.certificates.services import format_serial
 from training.checkin.models import Attendance, AttendanceStatus
-from training.db_types import SEOUL
+from training.clock import SEOUL
 from training.enrollment.models import ACTIVE_STATUSES, Channel, Enrollment, EnrollmentStatus
 from training.extensions import db
 from training.stats.models import Plan

@@ -18,8 +18,8 @@ from training.accounts.services import (
 from training.catalog.models import CourseRun
 from training.catalog.services import RunFilters, get_run_listing, list_runs
 from training.checkin.services import lift_bar
+from training.clock import utcnow
 from training.database import writes_on_read
-from training.db_types import utcnow
 from training.desk import bp
 from training.desk.forms import DeskEnrollForm, DeskNewPersonForm
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
@@ -29,7 +29,7 @@ from training.extensions import db
 from training.fonts import font_warning
 from training.forms import ConfirmForm
 from training.permissions import staff_required
-from training.rules import commit_and_flash
+from training.web import commit_and_flash
 
 
 @bp.route("/")

@@ -3,14 +3,15 @@
 import enum
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.accounts.models import Person
 from training.catalog.models import CourseRun
-from training.db_types import UTCDateTime, utcnow
+from training.clock import utcnow
+from training.db_types import UTCDateTime, enum_column_type
 from training.extensions import db
-from training.models_base import enum_column_type
 
 
 class EnrollmentStatus(enum.Enum):
@@ -18,6 +19,16 @@ class EnrollmentStatus(enum.Enum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        """The name people read, in the request's language."""
+        return {
+            EnrollmentStatus.APPLIED: _("신청(추첨 대기)"),
+            EnrollmentStatus.CONFIRMED: _("수강 확정"),
+            EnrollmentStatus.WAITLISTED: _("대기"),
+            EnrollmentStatus.CANCELLED: _("취소"),
+        }[self]
 
 
 ACTIVE_STATUSES = (

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
 from training.catalog.models import CourseRun
-from training.db_types import utcnow
+from training.clock import utcnow
 from training.enrollment import bp
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.enrollment.services import (
@@ -18,7 +18,7 @@ from training.enrollment.services import (
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
 from training.notifications.models import Notification
-from training.rules import commit_and_flash
+from training.web import commit_and_flash
 
 
 def enrolled_message(enrollment: Enrollment) -> str:

@@ -13,17 +13,17 @@ from sqlalchemy.orm import joinedload
 from training import audit
 from training.accounts.models import Person, Role
 from training.catalog.models import Audience, CourseRun, Room, Selection, Session
-from training.db_types import to_seoul, utcnow
+from training.clock import to_seoul, utcnow
 from training.enrollment.models import (
     ACTIVE_STATUSES,
     Channel,
     Enrollment,
     EnrollmentStatus,
 )
+from training.errors import RuleError
 from training.extensions import db
 from training.locking import lock_row
 from training.notifications import queue_notification
-from training.rules import RuleError
 
 
 class EnrollmentError(RuleError):

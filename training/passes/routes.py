@@ -19,8 +19,8 @@ from training import audit
 from training.accounts.models import Person
 from training.accounts.services import mask_phone
 from training.catalog.models import CourseRun
+from training.clock import to_seoul, utcnow
 from training.database import writes_on_read
-from training.db_types import to_seoul, utcnow
 from training.enrollment.models import Enrollment, EnrollmentStatus
 from training.extensions import db
 from training.fonts import register_korean_font

@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from training.accounts.services import format_phone, mask_name, mask_phone
 from training.catalog.models import CourseRun, Session
 from training.checkin.models import Attendance, AttendanceStatus
-from training.db_types import to_seoul
+from training.clock import to_seoul
 from training.enrollment.models import Enrollment, EnrollmentStatus
 from training.extensions import db
 

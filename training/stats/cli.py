@@ -3,7 +3,7 @@
 import click
 
 from training.catalog.models import Audience
-from training.catalog.services import parse_month
+from training.clock import parse_month
 from training.stats.exports import (
     AUDIENCE_KEYS,
     audience_key_labels,

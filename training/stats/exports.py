@@ -12,7 +12,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from training.catalog.models import Audience, Category, Delivery
-from training.labels import audience_labels, category_labels, delivery_labels
 from training.stats.definitions import DEFINITIONS
 from training.stats.services import Breakdown, Figures, StatsReport
 
@@ -66,10 +65,9 @@ def dimension_headers() -> dict[str, str]:
 
 
 def audience_key_labels() -> dict[str, str]:
-    labels = audience_labels()
     return {
-        "resident": labels[Audience.RESIDENT],
-        "staff": labels[Audience.STAFF],
+        "resident": Audience.RESIDENT.label,
+        "staff": Audience.STAFF.label,
         "all": _("전체"),
     }
 
@@ -83,11 +81,9 @@ def row_label(dimension: str, value) -> str:
     """A breakdown row's label as people read it: Korean names for categories and delivery."""
     if value is None or value == "None":
         return _("미상")
-    if dimension == "category":
-        return category_labels().get(_enum_or_none(Category, value), str(value))
-    if dimension == "delivery":
-        return delivery_labels().get(_enum_or_none(Delivery, value), str(value))
-    return str(value)
+    enum_class = {"category": Category, "delivery": Delivery}.get(dimension)
+    member = _enum_or_none(enum_class, value) if enum_class else None
+    return member.label if member is not None else str(value)
 
 
 def _enum_or_none(enum_class, value):

@@ -8,7 +8,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Regexp, ValidationError
 
 from training.catalog.models import Audience
-from training.catalog.services import MONTH_PATTERN, parse_month
+from training.clock import MONTH_PATTERN, parse_month
 from training.forms import select_choices
 from training.stats.services import Period
 

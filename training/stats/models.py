@@ -4,8 +4,8 @@ from sqlalchemy import CheckConstraint, Float, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from training.catalog.models import Audience
+from training.db_types import enum_column_type
 from training.extensions import db
-from training.models_base import enum_column_type
 
 
 class Plan(db.Model):

@@ -7,8 +7,8 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from training import audit
+from training.clock import to_seoul, utcnow
 from training.database import writes_on_read
-from training.db_types import to_seoul, utcnow
 from training.extensions import db
 from training.permissions import staff_required
 from training.stats.charts import chart_names, render_chart

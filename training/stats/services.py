@@ -10,8 +10,8 @@ from sqlalchemy import and_, case, distinct, func, literal, select
 
 from training.accounts.models import Person
 from training.catalog.models import Audience, Course, CourseRun, Room, Session, Venue
-from training.catalog.services import month_bounds
 from training.checkin.models import ATTENDED_STATUSES, Attendance, AttendanceStatus
+from training.clock import month_bounds
 from training.enrollment.models import Enrollment, EnrollmentStatus
 from training.extensions import db
 

@@ -1,0 +1,39 @@
+"""Time as the programme counts it: stored in UTC, shown and reckoned in Seoul."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+# A month as people type it: 2022-08 (years 1900 to 2099).
+MONTH_PATTERN = re.compile(r"^((?:19|20)[0-9]{2})-(0[1-9]|1[0-2])$")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def to_seoul(value: datetime) -> datetime:
+    """Show an aware datetime in Seoul time."""
+    return value.astimezone(SEOUL)
+
+
+def seoul_day_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    """Start and end of the Seoul calendar day that holds the moment."""
+    start = to_seoul(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
+
+
+def parse_month(text: str | None) -> date | None:
+    """The first day of a YYYY-MM month, or None for anything else."""
+    match = MONTH_PATTERN.match(text or "")
+    return date(int(match.group(1)), int(match.group(2)), 1) if match else None
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    """First and last day of the month containing the date."""
+    first = month.replace(day=1)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, date.fromordinal(following.toordinal() - 1)
