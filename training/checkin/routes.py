@@ -2,7 +2,6 @@
 
 import io
 from datetime import datetime
-from functools import wraps
 
 import qrcode
 import qrcode.image.svg
@@ -20,7 +19,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from training.accounts.models import Role
 from training.accounts.services import AccountError, find_by_phone, normalize_phone
 from training.catalog.models import Session
 from training.checkin import bp
@@ -49,22 +47,10 @@ from training.clock import to_seoul, utcnow
 from training.enrollment.models import Enrollment
 from training.extensions import db
 from training.forms import ConfirmForm
+from training.permissions import door_staff_required
 from training.web import accepts_json, commit_and_flash
 
 MAX_FRAME_BYTES = 2 * 1024 * 1024
-
-
-def door_staff_required(view):
-    """Instructors and staff only."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not (current_user.is_staff or current_user.role is Role.INSTRUCTOR):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def load_session(session_id: int) -> Session:
