@@ -7,11 +7,9 @@ from werkzeug.routing import IntegerConverter
 
 from training.config import load_config
 from training.extensions import babel, csrf, db, limiter, login_manager, migrate
+from training.rows import MAX_ROW_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-MAX_ROW_ID = 2**31 - 1
 
 
 class RowIdConverter(IntegerConverter):

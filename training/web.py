@@ -12,6 +12,8 @@ from training.clock import to_seoul
 from training.errors import RuleError
 from training.extensions import db
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "media-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "

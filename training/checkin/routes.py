@@ -48,6 +48,7 @@ from training.enrollment.models import Enrollment
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.permissions import door_staff_required
+from training.rows import get_row
 from training.web import accepts_json, commit_and_flash
 
 MAX_FRAME_BYTES = 2 * 1024 * 1024
@@ -250,7 +251,7 @@ def manual(session_id: int):
     enrollment_id = data.get("enrollment_id") if isinstance(data, dict) else None
     if not isinstance(enrollment_id, int) or isinstance(enrollment_id, bool):
         return error_json(CheckInError("not_enrolled", _("이 강좌의 수강생이 아닙니다."), 404))
-    enrollment = db.session.get(Enrollment, enrollment_id) if 0 < enrollment_id < 2**31 else None
+    enrollment = get_row(Enrollment, enrollment_id)
     if enrollment is None or enrollment.run_id != session.run_id:
         return error_json(CheckInError("not_enrolled", _("이 강좌의 수강생이 아닙니다."), 404))
     try:

@@ -28,10 +28,10 @@ from training.stats.exports import (
 )
 from training.stats.forms import StatsForm, default_range, quick_ranges
 from training.stats.services import build_report
+from training.web import XLSX_MIMETYPE
 
 bp = Blueprint("stats", __name__, url_prefix="/desk/stats")
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Served SVG may carry its own style element and nothing else.
 CHART_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 

@@ -14,10 +14,10 @@ from training.extensions import db
 from training.fonts import register_korean_font
 from training.permissions import staff_required
 from training.stats.attendance_sheet import build_sheet_pdf, build_sheet_xlsx, sheet_data
+from training.web import XLSX_MIMETYPE
 
 bp = Blueprint("sheets", __name__, url_prefix="/desk/runs")
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REASON_MAX_LENGTH = 200
 
 
