@@ -89,9 +89,13 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_web_helpers(app)
 
-    from training.cli import register_commands
+    from training.accounts.cli import users_command
+    from training.certificates.cli import certificates_command
+    from training.demo.cli import seed_demo_command
+    from training.stats.cli import report_command
 
-    register_commands(app)
+    for command in (users_command, seed_demo_command, certificates_command, report_command):
+        app.cli.add_command(command)
     return app
 
 
