@@ -3,8 +3,6 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from training import audit
 from training.accounts.models import ConsentMethod, Person
@@ -22,7 +20,8 @@ from training.clock import utcnow
 from training.database import writes_on_read
 from training.desk import bp
 from training.desk.forms import DeskEnrollForm, DeskNewPersonForm
-from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
+from training.desk.services import enrollments_by_status
+from training.enrollment.models import Channel, Enrollment
 from training.enrollment.routes import cancel_and_report, enrolled_message
 from training.enrollment.services import EnrollmentError, draw_lottery, enroll_person
 from training.extensions import db
@@ -52,16 +51,9 @@ def _render_run(run_id: int, enroll_form=None, new_person_form=None, status=200)
     listing = get_run_listing(run_id)
     if listing is None:
         abort(404)
-    enrollments = db.session.scalars(
-        select(Enrollment)
-        .where(Enrollment.run_id == run_id)
-        .options(joinedload(Enrollment.person))
-        .order_by(Enrollment.waitlist_position.nulls_first(), Enrollment.created_at)
-    ).all()
-    groups = {status.value: [] for status in EnrollmentStatus}
-    for enrollment in enrollments:
-        groups[enrollment.status.value].append(enrollment)
-    audit.record(current_user, "roster.view", listing.run, people=len(enrollments))
+    groups = enrollments_by_status(run_id)
+    people = sum(len(group) for group in groups.values())
+    audit.record(current_user, "roster.view", listing.run, people=people)
     db.session.commit()
     return render_template(
         "desk/run.html",

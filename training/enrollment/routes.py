@@ -3,7 +3,6 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select, update
 
 from training.catalog.models import CourseRun
 from training.clock import utcnow
@@ -17,7 +16,7 @@ from training.enrollment.services import (
 )
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
-from training.notifications.models import Notification
+from training.notifications import mark_notifications_read, unread_notifications
 from training.web import commit_and_flash
 
 
@@ -56,15 +55,10 @@ def enroll(run_id: int):
 @bp.route("/me")
 @login_required
 def my_page():
-    notifications = db.session.scalars(
-        select(Notification)
-        .where(Notification.person_id == current_user.id, Notification.read_at.is_(None))
-        .order_by(Notification.created_at.desc())
-    ).all()
     return render_template(
         "enrollment/me.html",
         enrollments=enrollments_of(current_user),
-        notifications=notifications,
+        notifications=unread_notifications(current_user),
         form=ConfirmForm(),
         now=utcnow(),
     )
@@ -75,11 +69,7 @@ def my_page():
 def read_notifications():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    db.session.execute(
-        update(Notification)
-        .where(Notification.person_id == current_user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
+    mark_notifications_read(current_user, now=utcnow())
     db.session.commit()
     return redirect(url_for("enrollment.my_page"))
 
