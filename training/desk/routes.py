@@ -21,8 +21,8 @@ from training.database import writes_on_read
 from training.desk import bp
 from training.desk.forms import DeskEnrollForm, DeskNewPersonForm
 from training.desk.services import enrollments_by_status
+from training.enrollment.feedback import cancel_and_report, enrolled_message
 from training.enrollment.models import Channel, Enrollment
-from training.enrollment.routes import cancel_and_report, enrolled_message
 from training.enrollment.services import EnrollmentError, draw_lottery, enroll_person
 from training.extensions import db
 from training.fonts import font_warning
