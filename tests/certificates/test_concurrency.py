@@ -1,20 +1,28 @@
 """Serials under real concurrency: separate processes, each with its own app and database
 connections, issue certificates at the same moment, as staff printing runs side by side would."""
 
+import multiprocessing
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
 from processes import run_together
 from sqlalchemy import select
 
+from training.accounts.models import Person, Role
 from training.certificates.models import Certificate, CertificateCounter
-from training.certificates.services import format_serial, issue_certificate
-from training.enrollment.models import Enrollment
+from training.certificates.services import (
+    CertificateError,
+    decide_completion,
+    format_serial,
+    issue_certificate,
+)
+from training.enrollment.models import CompletionOverride, Enrollment
 from training.extensions import db
 
 PROCESSES = 4
 ENROLLMENTS = 12
 CONTENDED = 10
+RACES = 20
 COMPLETED = datetime(2022, 3, 16, 5, 0, tzinfo=UTC)
 
 
@@ -82,3 +90,60 @@ def test_same_enrollment_issued_at_once_gets_one_certificate(
     rows = db.session.execute(select(Certificate.enrollment_id, Certificate.serial)).all()
     assert {enrollment_id: {serial} for enrollment_id, serial in rows} == serials_by_enrollment
     assert last_number_of(2022) == CONTENDED
+
+
+def _issue_or_withdraw(app, item):
+    """Issue a certificate, or withdraw completion, for one enrollment, released together with
+    the other process through the enrollment's own barrier."""
+    action, enrollment_id, staff_id, barrier = item
+    with app.app_context():
+        barrier.wait(timeout=60)
+        try:
+            enrollment = db.session.get(Enrollment, enrollment_id)
+            if action == "issue":
+                issue_certificate(enrollment, actor=None)
+            else:
+                staff = db.session.get(Person, staff_id)
+                decide_completion(
+                    enrollment, CompletionOverride.WITHDRAWN, actor=staff, reason="대리 출석"
+                )
+            db.session.commit()
+        except CertificateError as refusal:
+            db.session.rollback()
+            return action, enrollment_id, refusal.code
+        except Exception as error:  # reported to the test, which would otherwise wait
+            db.session.rollback()
+            return action, enrollment_id, f"error: {error!r}"
+        return action, enrollment_id, "done"
+
+
+def test_withdrawing_completion_while_issuing_leaves_no_live_certificate(
+    app, database_url, make_run, make_enrollment, make_person
+):
+    # One process issues and the other withdraws, enrollment by enrollment, each pair released
+    # at the same moment: without locks the withdrawal misses the certificate being issued.
+    run = make_run(starts_on=date(2022, 3, 2), capacity=RACES)
+    ids = [make_enrollment(run, completed_at=COMPLETED).id for _ in range(RACES)]
+    staff = make_person(role=Role.STAFF)
+    db.session.commit()
+    spawn = multiprocessing.get_context("spawn")
+    barriers = [spawn.Barrier(2) for _ in ids]
+
+    answers = run_together(
+        _issue_or_withdraw,
+        database_url,
+        app.instance_path,
+        [
+            [(action, id_, staff.id, barrier) for id_, barrier in zip(ids, barriers, strict=True)]
+            for action in ("issue", "withdraw")
+        ],
+    )
+
+    assert not [answer for answer in answers if answer[2].startswith("error")]
+    assert {answer[2] for answer in answers} <= {"done", "not_completed"}
+    live_without_completion = db.session.scalars(
+        select(Certificate.serial)
+        .join(Enrollment, Enrollment.id == Certificate.enrollment_id)
+        .where(Certificate.revoked_at.is_(None), Enrollment.completed_at.is_(None))
+    ).all()
+    assert live_without_completion == []

@@ -67,11 +67,18 @@ def complete_run(run: CourseRun, *, now: datetime | None = None) -> int:
     )
     if to_seoul(now).date() < run.ends_on or (last_end is not None and now < last_end):
         raise CertificateError("run_not_ended", _("강좌가 끝난 뒤에 수료를 판정할 수 있습니다."))
+    # Every confirmed trainee may change, and whether one does depends on columns that staff
+    # decisions also write: lock them all, in id order so that two judgings cannot deadlock.
+    enrollments = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.run_id == run.id, Enrollment.status == EnrollmentStatus.CONFIRMED)
+        .order_by(Enrollment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
     results = completion_results(run)
     completed = 0
-    for enrollment in db.session.scalars(
-        select(Enrollment).where(Enrollment.id.in_(list(results)))
-    ):
+    for enrollment in enrollments:
         if enrollment.completion_override is CompletionOverride.GRANTED:
             is_completed = True
         elif enrollment.completion_override is CompletionOverride.WITHDRAWN:
@@ -106,6 +113,8 @@ def decide_completion(
         raise CertificateError("reason_required", _("사유를 적어 주세요."), status=400)
     if len(reason) > 200:
         raise CertificateError("reason_too_long", _("사유는 200자 이내로 적어 주세요."), 400)
+    # A certificate being issued now is either seen here and revoked, or refused after us.
+    enrollment = lock_row(Enrollment, enrollment.id)
     if enrollment.status is not EnrollmentStatus.CONFIRMED:
         raise CertificateError("not_enrolled", _("수강이 확정된 사람만 수료를 정할 수 있습니다."))
     before = enrollment.completed_at is not None
@@ -210,6 +219,7 @@ def issue_certificate(
 
 def reissue_certificate(certificate: Certificate, *, actor: Person, now=None) -> Certificate:
     """Print again under the same serial; the count of reissues is kept."""
+    _lock_certificate(certificate)
     if certificate.is_revoked:
         raise CertificateError("revoked", _("취소된 수료증은 다시 발급할 수 없습니다."))
     certificate.reissue_count += 1
@@ -234,10 +244,18 @@ def revoke_certificate(
         raise CertificateError("reason_required", _("사유를 적어 주세요."), status=400)
     if len(reason) > 200:
         raise CertificateError("reason_too_long", _("사유는 200자 이내로 적어 주세요."), 400)
+    _lock_certificate(certificate)
     if certificate.is_revoked:
         raise CertificateError("revoked", _("이미 취소된 수료증입니다."))
     _mark_revoked(certificate, actor=actor, reason=reason, now=now or utcnow())
     return certificate
+
+
+def _lock_certificate(certificate: Certificate) -> None:
+    """Hold the certificate's enrollment, the lock every completion and certificate change
+    takes, and read the certificate again: a withdrawal may just have revoked it."""
+    lock_row(Enrollment, certificate.enrollment_id)
+    db.session.refresh(certificate)
 
 
 def find_certificate(serial: str) -> Certificate | None:
