@@ -35,6 +35,8 @@ from training.config import normalize_database_url
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.extensions import db as _db
 
+pytest_plugins = ["tests.api_contract"]
+
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 10:00 in Seoul
 
 

@@ -66,8 +66,11 @@ def _count_of(status: EnrollmentStatus):
     )
 
 
-def list_runs(filters: RunFilters, now: datetime | None = None) -> list[RunListing]:
-    """Runs matching the filters, with counts; two queries whatever the number of runs."""
+def list_runs(
+    filters: RunFilters, now: datetime | None = None, limit: int | None = None
+) -> list[RunListing]:
+    """Runs matching the filters, with counts, the first `limit` of them if given; two queries
+    whatever the number of runs."""
     now = now or utcnow()
     confirmed = _count_of(EnrollmentStatus.CONFIRMED)
     waitlisted = _count_of(EnrollmentStatus.WAITLISTED)
@@ -108,6 +111,9 @@ def list_runs(filters: RunFilters, now: datetime | None = None) -> list[RunListi
         statement = statement.where(
             CourseRun.registration_opens_at <= now, CourseRun.registration_closes_at > now
         )
+    if limit is not None:
+        # Every join above is to one row, so a limit on rows is a limit on runs.
+        statement = statement.limit(limit)
     rows = db.session.execute(statement).unique().all()
     return [RunListing(run, c, w, a) for run, c, w, a in rows]
 

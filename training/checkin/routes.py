@@ -1,7 +1,6 @@
 """Check-in pages and the JSON the door screen talks to."""
 
 import io
-from datetime import datetime
 
 import qrcode
 import qrcode.image.svg
@@ -25,6 +24,7 @@ from training.checkin import bp
 from training.checkin.decoding import FrameError, decode_qr
 from training.checkin.forms import MarkForm, SelfCheckInForm, WalkInForm
 from training.checkin.models import AttendanceStatus, CheckInMethod
+from training.checkin.presenters import error_body, parse_scanned_at, result_json, state_json
 from training.checkin.services import (
     CheckInError,
     CheckInResult,
@@ -43,7 +43,7 @@ from training.checkin.services import (
     sessions_today_for,
     todays_sessions_of,
 )
-from training.clock import to_seoul, utcnow
+from training.clock import utcnow
 from training.enrollment.models import Enrollment
 from training.extensions import db
 from training.forms import ConfirmForm
@@ -62,82 +62,8 @@ def load_session(session_id: int) -> Session:
     return session
 
 
-def result_json(outcome: CheckInResult) -> dict:
-    """What the door screen shows for a scan that was accepted."""
-    attendance = outcome.attendance
-    time = to_seoul(attendance.checked_in_at).strftime("%H:%M")
-    name = outcome.person.name
-    messages = {
-        "present": _("%(name)s님 출석", name=name),
-        "late": _("%(name)s님 지각 (%(time)s)", name=name, time=time),
-        "already": _("%(name)s님은 %(time)s에 이미 출석했습니다", name=name, time=time),
-    }
-    return {
-        "result": outcome.result,
-        "message": messages[outcome.result],
-        "name": name,
-        "checked_in_at": to_seoul(attendance.checked_in_at).isoformat(),
-        "attendance": attendance_json(attendance),
-    }
-
-
-def attendance_json(attendance) -> dict:
-    return {
-        "id": attendance.id,
-        "session_id": attendance.session_id,
-        "enrollment_id": attendance.enrollment_id,
-        "status": attendance.status.value,
-        "checked_in_at": to_seoul(attendance.checked_in_at).isoformat()
-        if attendance.checked_in_at
-        else None,
-        "method": attendance.method.value if attendance.method else None,
-    }
-
-
-def error_body(error: CheckInError) -> dict:
-    body = {"result": "error", "code": error.code, "message": error.message}
-    if error.person is not None:
-        body["name"] = error.person.name
-    return body
-
-
 def error_json(error: CheckInError):
     return jsonify(error_body(error)), error.status
-
-
-def state_json(session: Session) -> dict:
-    lines = roster(session)
-    return {
-        "counts": counts(lines),
-        "closed": session.closed_at is not None,
-        "roster": [
-            {
-                "enrollment_id": line.enrollment.id,
-                "name": line.enrollment.person.name,
-                "phone_last4": line.enrollment.person.phone[-4:],
-                "status": line.attendance.status.value if line.attendance else None,
-                "checked_in_at": to_seoul(line.attendance.checked_in_at).strftime("%H:%M")
-                if line.attendance and line.attendance.checked_in_at
-                else None,
-            }
-            for line in lines
-        ],
-    }
-
-
-def parse_scanned_at(raw) -> datetime | None:
-    """An ISO 8601 time with offset sent by the page for a scan kept offline."""
-    if raw in (None, ""):
-        return None
-    if not isinstance(raw, str) or len(raw) > 40:
-        raise CheckInError("invalid_time", _("스캔 시각을 읽을 수 없습니다."), status=400)
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise CheckInError("invalid_time", _("스캔 시각을 읽을 수 없습니다."), status=400) from None
-    if moment.tzinfo is None:
-        raise CheckInError("invalid_time", _("스캔 시각을 읽을 수 없습니다."), status=400)
-    return moment
 
 
 def _commit_outcome(outcome: CheckInResult):
