@@ -303,6 +303,11 @@ def make_enrollment(db, make_person):
     ) -> Enrollment:
         if person is None:
             person = make_person()
+        # The database refuses a confirmed or cancelled enrollment without its moment.
+        if status is EnrollmentStatus.CONFIRMED:
+            columns.setdefault("confirmed_at", NOW)
+        elif status is EnrollmentStatus.CANCELLED:
+            columns.setdefault("cancelled_at", NOW)
         return _saved(
             Enrollment(
                 run_id=run.id,

@@ -80,7 +80,7 @@ class Person(UserMixin, db.Model):
     )
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped when staff reissue the QR pass: passes of earlier versions stop working.
     pass_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
@@ -88,7 +88,9 @@ class Person(UserMixin, db.Model):
     barred_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     barred_reason: Mapped[str | None] = mapped_column(String(200))
     # The run whose first session caused the bar: correcting that absence lifts it.
-    barred_run_id: Mapped[int | None] = mapped_column(ForeignKey("course_runs.id", use_alter=True))
+    barred_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_runs.id", use_alter=True, ondelete="SET NULL")
+    )
 
     def get_id(self) -> str:
         return f"{self.id}:{self.auth_version}"

@@ -109,7 +109,7 @@ class Room(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(60))
     seats: Mapped[int] = mapped_column(Integer)
 
@@ -141,13 +141,27 @@ class CourseRun(db.Model):
         CheckConstraint("completion_threshold BETWEEN 1 AND 100", name="completion_threshold"),
         CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="ages"),
         CheckConstraint("lates_per_absence >= 0", name="lates_per_absence"),
+        # A draw is reproduced from its seed, so a drawn lottery always keeps one.
+        CheckConstraint(
+            "(lottery_drawn_at IS NULL AND lottery_seed IS NULL)"
+            " OR (lottery_drawn_at IS NOT NULL AND lottery_seed IS NOT NULL"
+            " AND selection = 'lottery')",
+            name="lottery_drawn",
+        ),
+        CheckConstraint(
+            "lottery_drawn_by_id IS NULL OR lottery_drawn_at IS NOT NULL", name="lottery_drawn_by"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="RESTRICT"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)
-    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"))
-    instructor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id", ondelete="RESTRICT"))
+    instructor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     capacity: Mapped[int] = mapped_column(Integer)
     starts_on: Mapped[date] = mapped_column(Date, index=True)
     ends_on: Mapped[date] = mapped_column(Date, index=True)
@@ -165,7 +179,9 @@ class CourseRun(db.Model):
     max_age: Mapped[int | None] = mapped_column(Integer)
     lottery_seed: Mapped[int | None] = mapped_column(BigInteger)
     lottery_drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    lottery_drawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    lottery_drawn_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="runs")
@@ -194,14 +210,19 @@ class CourseRun(db.Model):
 
 class Session(db.Model):
     __tablename__ = "sessions"
-    __table_args__ = (CheckConstraint("ends_at > starts_at", name="times"),)
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="times"),
+        CheckConstraint("closed_by_id IS NULL OR closed_at IS NOT NULL", name="closed_by"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("course_runs.id"), index=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("course_runs.id", ondelete="CASCADE"), index=True
+    )
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
     run: Mapped[CourseRun] = relationship(back_populates="sessions")

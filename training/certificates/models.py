@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.clock import utcnow
@@ -22,19 +22,35 @@ class CertificateCounter(db.Model):
 
 class Certificate(db.Model):
     __tablename__ = "certificates"
-    __table_args__ = (UniqueConstraint("year", "number", name="uq_certificates_year_number"),)
+    __table_args__ = (
+        UniqueConstraint("year", "number", name="uq_certificates_year_number"),
+        # Verification shows why a certificate was revoked: no revocation without a reason.
+        CheckConstraint(
+            "(revoked_at IS NULL AND revoked_reason IS NULL)"
+            " OR (revoked_at IS NOT NULL AND revoked_reason IS NOT NULL)",
+            name="revoked_reason",
+        ),
+        CheckConstraint("revoked_by_id IS NULL OR revoked_at IS NOT NULL", name="revoked_by"),
+        CheckConstraint(
+            "(reissue_count = 0 AND last_reissued_at IS NULL)"
+            " OR (reissue_count > 0 AND last_reissued_at IS NOT NULL)",
+            name="reissued",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(20), unique=True)
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), unique=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="RESTRICT"), unique=True
+    )
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     reissue_count: Mapped[int] = mapped_column(Integer, default=0)
     last_reissued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     revoked_reason: Mapped[str | None] = mapped_column(String(200))
 
     enrollment: Mapped[Enrollment] = relationship()

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.catalog.models import Session
@@ -35,17 +35,25 @@ class Attendance(db.Model):
     __tablename__ = "attendances"
     __table_args__ = (
         UniqueConstraint("session_id", "enrollment_id", name="uq_attendances_session_enrollment"),
+        # Present or late means someone saw the person arrive, at a time the sheet prints.
+        CheckConstraint(
+            "status NOT IN ('present', 'late') OR checked_in_at IS NOT NULL", name="checked_in_at"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="RESTRICT"), index=True
+    )
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="RESTRICT"), index=True
+    )
     status: Mapped[AttendanceStatus] = mapped_column(
         enum_column_type(AttendanceStatus, "attendance_status")
     )
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     method: Mapped[CheckInMethod | None] = mapped_column(
         enum_column_type(CheckInMethod, "check_in_method")
     )

@@ -57,6 +57,17 @@ class Enrollment(db.Model):
             " OR (status <> 'waitlisted' AND waitlist_position IS NULL)",
             name="waitlist_position",
         ),
+        # A status carries the moment it was reached: the no-show rule and the statistics
+        # read these timestamps, so the database refuses a status without one.
+        CheckConstraint("status <> 'confirmed' OR confirmed_at IS NOT NULL", name="confirmed_at"),
+        CheckConstraint(
+            "(status = 'cancelled' AND cancelled_at IS NOT NULL)"
+            " OR (status <> 'cancelled' AND cancelled_at IS NULL)",
+            name="cancelled_at",
+        ),
+        CheckConstraint("cancelled_by_id IS NULL OR cancelled_at IS NOT NULL", name="cancelled_by"),
+        # Seat counts and rosters: a run's enrollments of one status (or, as a prefix, all).
+        Index("ix_enrollments_run_id_status", "run_id", "status"),
         # One live enrollment per person and run; cancelled ones stay as history.
         Index(
             "uq_enrollments_active_person",
@@ -77,18 +88,20 @@ class Enrollment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("course_runs.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("course_runs.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
     status: Mapped[EnrollmentStatus] = mapped_column(
         enum_column_type(EnrollmentStatus, "enrollment_status")
     )
     waitlist_position: Mapped[int | None] = mapped_column(Integer)
     channel: Mapped[Channel] = mapped_column(enum_column_type(Channel, "channel"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    cancelled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Staff may grant or withdraw completion against the attendance rule, with a reason.
     completion_override: Mapped[CompletionOverride | None] = mapped_column(
