@@ -80,7 +80,7 @@ def _deeper_rule() -> None:
 
 
 def _unreached() -> None:
-    raise EnrollmentError("never_called", "Nobody calls this.")
+    raise EnrollmentError("never_called", "The view does not call this.")
 
 
 @token_required
@@ -97,6 +97,27 @@ def test_refusals_are_read_through_calls_and_decorators(monkeypatch):
         Refusal(403, "deeper_rule"),
         Refusal(404, "missing_thing"),
         Refusal(401, "unauthorized"),
+    }
+
+
+def _forgiving_service():
+    try:
+        _service(True)
+    except EnrollmentError as refusal:
+        # made_up_rule is dealt with here; deeper_rule, a CheckInError, is not caught.
+        print(refusal.code)
+    try:
+        _unreached()
+    except EnrollmentError as refusal:
+        return refusal  # handed back to a caller that may raise it
+
+
+def test_refusals_a_caller_catches_are_not_the_operations(monkeypatch):
+    monkeypatch.setattr(refusals, "PROJECT", REPOSITORY)
+
+    assert refusals_of(_forgiving_service) == {
+        Refusal(403, "deeper_rule"),
+        Refusal(409, "never_called"),
     }
 
 

@@ -1,6 +1,11 @@
 """The refusals an API operation can answer with, read from the code itself, so the document
 cannot drift from the services: every RuleError raised, api_error returned or HTTP error
-aborted by the view, the decorators around it, and the project's functions they call."""
+aborted by the view, the decorators around it, and the project's functions they call; a
+RuleError that a caller catches and deals with (does not raise, yield or return) is not a refusal
+of the operation.
+
+The reading is by names: a call is followed when it names a function of this project
+(`service(...)` or `module.service(...)`), not when it calls a method of an object."""
 
 import ast
 import inspect
@@ -17,7 +22,7 @@ import training
 from training.errors import HTTP_CODES, RuleError, api_error
 
 PROJECT = Path(training.__file__).parent
-RATE_LIMITED = ("flask_limiter",)
+RATE_LIMITER_PACKAGE = "flask_limiter"
 
 
 @dataclass(frozen=True, order=True)
@@ -26,22 +31,27 @@ class Refusal:
     code: str
 
 
+# A refusal found in the code, with the RuleError class that carries it (None for an answer
+# returned or aborted, which no except clause can catch).
+Found = tuple[Refusal, type | None]
+
+
 def refusals_of(view) -> set[Refusal]:
     """What the view, and everything it wraps and calls in this project, may refuse with."""
-    found: set[Refusal] = set()
-    seen: set = set()
+    reader = _Reader()
+    found: set[Found] = set()
     function = view
     while function is not None:
         if _is_rate_limiter(function):
-            found.add(Refusal(429, HTTP_CODES[429]))
-        _collect(function, found, seen)
+            found.add((Refusal(429, HTTP_CODES[429]), None))
+        found |= reader.function(function)
         function = getattr(function, "__wrapped__", None)
-    return found
+    return {refusal for refusal, _ in found}
 
 
 def _is_rate_limiter(function) -> bool:
     code = getattr(function, "__code__", None)
-    return code is not None and any(part in code.co_filename for part in RATE_LIMITED)
+    return code is not None and RATE_LIMITER_PACKAGE in Path(code.co_filename).parts
 
 
 def _in_project(function) -> bool:
@@ -49,39 +59,69 @@ def _in_project(function) -> bool:
     return code is not None and Path(code.co_filename).is_relative_to(PROJECT)
 
 
-def _collect(function, found: set[Refusal], seen: set) -> None:
-    if not isinstance(function, FunctionType) or not _in_project(function):
-        return
-    if function.__code__ in seen:
-        return
-    seen.add(function.__code__)
-    tree = _syntax_of(function)
-    if tree is None:
-        return
-    names = {**function.__globals__, **inspect.getclosurevars(function).nonlocals}
-    for node in _calls_in_body(tree):
-        callee = _resolve(node.func, names)
-        refusal = _refusal_made_by(callee, node)
-        if refusal is not None:
-            found.add(refusal)
-        elif isinstance(callee, FunctionType):
-            _collect(callee, found, seen)
+class _Reader:
+    """Reads functions once each; a function that calls itself back reads as nothing more."""
+
+    def __init__(self):
+        self.done: dict = {}
+
+    def function(self, function) -> set[Found]:
+        if not isinstance(function, FunctionType) or not _in_project(function):
+            return set()
+        code = function.__code__
+        if code not in self.done:
+            self.done[code] = set()
+            tree = _source_tree(code)
+            if tree is not None:
+                names = {**function.__globals__, **inspect.getclosurevars(function).nonlocals}
+                self.done[code] = self.nodes(_body(tree), names)
+        return self.done[code]
+
+    def nodes(self, nodes, names: dict) -> set[Found]:
+        found: set[Found] = set()
+        for node in nodes:
+            if isinstance(node, ast.Try):
+                found |= self.guarded(node, names)
+                continue
+            if isinstance(node, ast.Call):
+                callee = _resolve(node.func, names)
+                made = _refusal_made_by(callee, node)
+                if made is not None:
+                    found.add(made)
+                else:
+                    found |= self.function(callee)
+            found |= self.nodes(ast.iter_child_nodes(node), names)
+        return found
+
+    def guarded(self, node: ast.Try, names: dict) -> set[Found]:
+        caught = tuple(
+            error_class
+            for handler in node.handlers
+            if not _passes_on(handler)
+            for error_class in _classes_caught(handler, names)
+        )
+        inside = self.nodes(node.body, names)
+        kept = {
+            (refusal, error_class)
+            for refusal, error_class in inside
+            if error_class is None or not issubclass(error_class, caught)
+        }
+        return kept | self.nodes([*node.handlers, *node.orelse, *node.finalbody], names)
 
 
-def _calls_in_body(tree: ast.AST):
+def _body(tree: ast.Module) -> list[ast.stmt]:
     # A function's own decorators are followed through __wrapped__, not read as calls: the
     # decorator factory's code runs once, at import.
     statements = tree.body
     if len(statements) == 1 and isinstance(statements[0], ast.FunctionDef | ast.AsyncFunctionDef):
-        statements = statements[0].body
-    for statement in statements:
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Call):
-                yield node
+        return statements[0].body
+    return statements
 
 
 @cache
-def _source_tree(code) -> ast.AST | None:
+def _source_tree(code) -> ast.Module | None:
+    # A lambda's block is the line it sits on, which may not parse on its own: its calls are
+    # then read with the function that holds it.
     try:
         lines, _ = inspect.findsource(code)
         block = inspect.getblock(lines[code.co_firstlineno - 1 :])
@@ -90,10 +130,28 @@ def _source_tree(code) -> ast.AST | None:
         return None
 
 
-def _syntax_of(function: FunctionType) -> ast.AST | None:
-    # A lambda's block is the whole line it sits on, which may not parse on its own: then
-    # its calls are read with the function that holds it.
-    return _source_tree(function.__code__)
+def _classes_caught(handler: ast.ExceptHandler, names: dict) -> list[type]:
+    if handler.type is None:
+        return [BaseException]
+    nodes = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    classes = [_resolve(node, names) for node in nodes]
+    return [c for c in classes if isinstance(c, type) and issubclass(c, BaseException)]
+
+
+def _passes_on(handler: ast.ExceptHandler) -> bool:
+    """Whether the handler raises the error again, or yields or returns it to its caller
+    (who may raise it); one that only records it has dealt with it."""
+
+    def is_the_error(value: ast.expr | None) -> bool:
+        return isinstance(value, ast.Name) and value.id == handler.name
+
+    for statement in handler.body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Raise) and (node.exc is None or is_the_error(node.exc)):
+                return True
+            if isinstance(node, ast.Yield | ast.Return) and is_the_error(node.value):
+                return True
+    return False
 
 
 def _resolve(node: ast.expr, names: dict):
@@ -111,15 +169,17 @@ def _constant(node: ast.expr | None):
     return node.value if isinstance(node, ast.Constant) else None
 
 
-def _refusal_made_by(callee, call: ast.Call) -> Refusal | None:
+def _refusal_made_by(callee, call: ast.Call) -> Found | None:
     if isinstance(callee, type) and issubclass(callee, RuleError):
-        return _rule_error(callee, call)
+        refusal = _rule_error(callee, call)
+        return (refusal, callee) if refusal is not None else None
     if callee is api_error:
-        return _from_arguments(api_error, call)
+        refusal = _from_arguments(api_error, call)
+        return (refusal, None) if refusal is not None else None
     if callee is flask_abort or callee is werkzeug_abort:
         status = _constant(call.args[0]) if call.args else None
         if isinstance(status, int):
-            return Refusal(status, HTTP_CODES.get(status, "error"))
+            return Refusal(status, HTTP_CODES.get(status, "error")), None
     return None
 
 
