@@ -6,6 +6,7 @@ open now."""
 import io
 import os
 import re
+from datetime import timedelta
 
 import pytest
 import qrcode
@@ -229,6 +230,62 @@ def test_walk_in_by_an_instructor_is_forbidden(door, live_session, make_person):
     assert response.status_code == 403
     assert (
         db.session.scalars(select(Enrollment).where(Enrollment.person_id == person.id)).all() == []
+    )
+
+
+def test_walk_in_refused_by_a_rule_asks_staff_for_a_reason(
+    login, staff_member, live_session, make_person
+):
+    person = make_person(name="최제한")
+    person.barred_until = utcnow() + timedelta(days=30)
+    db.session.commit()
+
+    response = login(staff_member).post(url(live_session, "walk-in"), data={"phone": person.phone})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "새 수강신청이 제한되어 있습니다" in page
+    assert 'name="override_reason"' in page
+    assert f'value="{person.phone}"' in page
+    assert (
+        db.session.scalars(select(Enrollment).where(Enrollment.person_id == person.id)).all() == []
+    )
+
+
+def test_walk_in_with_a_reason_enrolls_a_refused_person(
+    login, staff_member, live_session, make_person
+):
+    person = make_person(name="최제한")
+    person.barred_until = utcnow() + timedelta(days=30)
+    db.session.commit()
+
+    response = login(staff_member).post(
+        url(live_session, "walk-in"),
+        data={"phone": person.phone, "override_reason": "담당자가 사정을 확인함"},
+    )
+
+    assert response.status_code == 302
+    [enrollment] = db.session.scalars(select(Enrollment).where(Enrollment.person_id == person.id))
+    assert enrollment.status is EnrollmentStatus.CONFIRMED
+    assert attendance_of(enrollment).status is AttendanceStatus.PRESENT
+
+
+def test_walk_in_to_a_full_run_says_so_on_the_screen(
+    login, staff_member, live_session, enroll, make_person
+):
+    for _ in range(live_session.run.capacity):
+        enroll(live_session.run, confirmed_at=utcnow())
+    person = make_person()
+    db.session.commit()
+    client = login(staff_member)
+
+    response = client.post(
+        url(live_session, "walk-in"), data={"phone": person.phone, "override_reason": "예외"}
+    )
+
+    assert response.status_code == 302
+    assert "빈자리가 없어 현장 등록을 할 수 없습니다." in client.get(url(live_session)).get_data(
+        as_text=True
     )
 
 

@@ -33,6 +33,7 @@ from training.checkin.services import (
 )
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.enrollment.services import EnrollmentError, enroll_person
+from training.errors import RuleError
 from training.extensions import db
 from training.notifications.models import Notification
 from training.passes.tokens import make_pass_token, pass_token_for, reissue_pass
@@ -753,6 +754,109 @@ def test_walk_in_promotes_a_waitlisted_person_instead_of_enrolling_twice(
     assert enrollment.id == waiting.id
     assert enrollment.status is EnrollmentStatus.CONFIRMED
     assert enrollment.waitlist_position is None
+
+
+def walk_in_refusal(session, person, **kwargs) -> str:
+    with pytest.raises(RuleError) as caught:
+        add_walk_in(session, person, **kwargs)
+    return caught.value.code
+
+
+def test_walk_in_of_a_barred_person_is_refused(
+    first_session, run, make_person, staff_member, start
+):
+    person = make_person()
+    person.barred_until = start + timedelta(days=30)
+
+    code = walk_in_refusal(first_session, person, actor=staff_member, now=start)
+
+    assert code == "barred"
+    assert enrollments_in(run, person) == []
+
+
+def test_walk_in_of_someone_the_course_is_not_for_is_refused(
+    first_session, run, make_person, staff_member, start
+):
+    colleague = make_person(role=Role.STAFF)
+
+    code = walk_in_refusal(first_session, colleague, actor=staff_member, now=start)
+
+    assert code == "not_eligible"
+    assert enrollments_in(run, colleague) == []
+
+
+def test_walk_in_beyond_the_active_limit_is_refused(
+    app, first_session, run, make_run, enroll, make_person, staff_member, start
+):
+    app.config["MAX_ACTIVE_ENROLLMENTS"] = 1
+    person = make_person()
+    enroll(make_run(session_hour=14), person)
+
+    code = walk_in_refusal(first_session, person, actor=staff_member, now=start)
+
+    assert code == "too_many_enrollments"
+
+
+def test_walk_in_of_a_person_confirmed_at_the_same_hours_is_refused(
+    first_session, run, make_run, enroll, make_person, staff_member, start
+):
+    person = make_person()
+    enroll(make_run(), person)  # the same days and hours
+
+    code = walk_in_refusal(first_session, person, actor=staff_member, now=start)
+
+    assert code == "schedule_conflict"
+    assert enrollments_in(run, person) == []
+
+
+def test_staff_reason_lets_a_refused_walk_in_through_and_is_recorded(
+    first_session, run, make_person, staff_member, start
+):
+    person = make_person()
+    person.barred_until = start + timedelta(days=30)
+
+    outcome = add_walk_in(
+        first_session,
+        person,
+        actor=staff_member,
+        override_reason="사정을 듣고 담당자가 허용",
+        now=start,
+    )
+
+    assert outcome.result == "present"
+    [enrollment] = enrollments_in(run, person)
+    assert enrollment.status is EnrollmentStatus.CONFIRMED
+    [entry] = audit_entries("enrollment.rule_override")
+    assert (entry.actor_id, entry.subject_id) == (staff_member.id, enrollment.id)
+    assert entry.detail["codes"] == ["barred"]
+    assert entry.detail["reason"] == "사정을 듣고 담당자가 허용"
+
+
+def test_an_instructor_cannot_override_a_refused_walk_in(
+    first_session, run, make_person, instructor, start
+):
+    person = make_person()
+    person.barred_until = start + timedelta(days=30)
+
+    code = walk_in_refusal(
+        first_session, person, actor=instructor, override_reason="괜찮겠지", now=start
+    )
+
+    assert code == "override_not_allowed"
+    assert enrollments_in(run, person) == []
+
+
+def test_a_reason_does_not_make_room_at_the_door(
+    first_session, run, enroll, make_person, staff_member, start
+):
+    run.capacity = 1
+    enroll(run)
+
+    code = walk_in_refusal(
+        first_session, make_person(), actor=staff_member, override_reason="자리 추가", now=start
+    )
+
+    assert code == "run_full"
 
 
 # Self check-in

@@ -1,18 +1,29 @@
 """Seats under real concurrency: several processes enrolling through the API at once."""
 
+import contextlib
+import multiprocessing
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from processes import run_in_processes
+from processes import run_in_processes, run_together
 from sqlalchemy import select
 
 from training.accounts.services import issue_token
+from training.catalog.models import CourseRun
 from training.enrollment.models import Enrollment, EnrollmentStatus
+from training.enrollment.services import cancel_enrollment, run_counts
 from training.extensions import db
+
+# Other processes must see the data these tests set up.
+pytestmark = pytest.mark.real_commits
+
+pytestmark = pytest.mark.real_commits
 
 PROCESSES = 5
 SEATS = 5
 DEMAND = 4  # N: people per seat
+HOLD_SECONDS = 3
 
 
 @pytest.fixture
@@ -97,3 +108,56 @@ def test_same_person_enrolling_from_many_processes_gets_one_place(
     assert set(refused) == {"already_enrolled"}
     _, _, enrollments = _positions(run_id)
     assert len(enrollments) == 1
+
+
+def _status_in(run_id, person_id):
+    return db.session.scalar(
+        select(Enrollment.status).where(
+            Enrollment.run_id == run_id,
+            Enrollment.person_id == person_id,
+            Enrollment.status != EnrollmentStatus.CANCELLED,
+        )
+    )
+
+
+def _cancel_and_hold(app, item):
+    """Cancel a seat, then keep the transaction open until the other process has done its
+    part too (or plainly waits for this one's locks), so both read before either commits."""
+    enrollment_id, barrier = item
+    with app.app_context():
+        enrollment = db.session.get(Enrollment, enrollment_id)
+        cancel_enrollment(enrollment, actor=enrollment.person)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=HOLD_SECONDS)
+        db.session.commit()
+    return enrollment_id
+
+
+def test_cancellations_in_two_overlapping_runs_confirm_the_waiting_person_once(
+    app, database_url, make_open_run, make_person, make_enrollment
+):
+    # Both runs meet at the same hours and are full; the same person waits first in both,
+    # and someone else waits behind them in the second.
+    first, second = make_open_run(capacity=1), make_open_run(capacity=1)
+    seats = [make_enrollment(first).id, make_enrollment(second).id]
+    waiting = make_person()
+    for run in (first, second):
+        make_enrollment(run, waiting, status=EnrollmentStatus.WAITLISTED, waitlist_position=1)
+    behind = make_enrollment(second, status=EnrollmentStatus.WAITLISTED, waitlist_position=2)
+    db.session.commit()
+    first_id, second_id, waiting_id, behind_id = first.id, second.id, waiting.id, behind.person_id
+    barrier = multiprocessing.get_context("spawn").Barrier(2)
+
+    run_together(
+        _cancel_and_hold, database_url, app.instance_path, [[(seat, barrier)] for seat in seats]
+    )
+
+    db.session.expire_all()
+    places = [_status_in(first_id, waiting_id), _status_in(second_id, waiting_id)]
+    assert sorted(place.value for place in places) == ["confirmed", "waitlisted"]
+    if places[1] is EnrollmentStatus.WAITLISTED:
+        # Passed over in the second run, keeping their place; the next in line took the seat.
+        assert _status_in(second_id, behind_id) is EnrollmentStatus.CONFIRMED
+    else:
+        # Passed over in the first run, whose seat stays free: nobody else waits there.
+        assert run_counts(db.session.get(CourseRun, first_id)).confirmed == 0

@@ -14,10 +14,12 @@ from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.enrollment.services import (
     EnrollmentError,
     cancel_enrollment,
+    confirm_seat,
     draw_lottery,
     enroll_person,
     enrollments_of,
     lottery_order,
+    promote_from_waitlist,
     run_counts,
 )
 from training.notifications.models import Notification
@@ -509,6 +511,186 @@ def test_promotion_skips_person_confirmed_in_overlapping_run(db, make_run, make_
     assert waitlist_of(db, run) == [(busy_place.id, 1)]
 
 
+def skipped_entries(db) -> list[AuditEntry]:
+    return db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "enrollment.promotion_skipped")
+    ).all()
+
+
+def test_promotion_records_why_a_person_was_passed_over(db, make_run, make_person):
+    run = make_run(capacity=1)
+    holder = make_person()
+    seat = enroll(run, holder)
+    busy_place = enroll(run, make_person())
+    enroll(run, make_person())
+    enroll(make_run(capacity=1), busy_place.person)  # same days and hours
+
+    cancel_enrollment(seat, actor=holder, now=NOW)
+
+    [entry] = skipped_entries(db)
+    assert (entry.actor_id, entry.subject_id) == (None, busy_place.id)
+    assert entry.detail["code"] == "schedule_conflict"
+    assert entry.detail["source"] == "waiting_list"
+
+
+def test_promotion_passes_over_a_person_barred_since_they_queued(db, make_run, make_person):
+    run, confirmed, queued = fill_with_waitlist(make_run, make_person, waiting=2)
+    barred, next_in_line = queued
+    barred.person.barred_until = NOW + timedelta(days=30)
+
+    cancel_enrollment(confirmed[0], actor=confirmed[0].person, now=NOW)
+
+    db.session.refresh(barred)
+    db.session.refresh(next_in_line)
+    assert next_in_line.status is EnrollmentStatus.CONFIRMED
+    assert waitlist_of(db, run) == [(barred.id, 1)]
+    assert [e.detail["code"] for e in skipped_entries(db)] == ["barred"]
+
+
+def test_promotion_fills_every_free_seat_past_the_refused(db, make_run, make_person):
+    run = make_run(capacity=2)
+    seats = [enroll(run, make_person()) for _ in range(2)]
+    queued = [enroll(run, make_person()) for _ in range(4)]
+    queued[0].person.barred_until = NOW + timedelta(days=30)
+    queued[2].person.barred_until = NOW + timedelta(days=30)
+    run.capacity = 4  # two seats more, as staff would give
+
+    promoted = promote_from_waitlist(run, now=NOW)
+
+    assert [e.id for e in promoted] == [queued[1].id, queued[3].id]
+    assert waitlist_of(db, run) == [(queued[0].id, 1), (queued[2].id, 2)]
+    assert run_counts(run).confirmed == len(seats) + 2
+
+
+# Confirming a seat: the one path for every way a seat is given
+
+
+def test_confirm_seat_gives_a_new_person_a_seat_through_the_channel(make_run, make_person):
+    run = make_run(capacity=1)
+    staff = make_person(role=Role.STAFF)
+    person = make_person()
+
+    enrollment = confirm_seat(run, person, now=NOW, actor=staff, channel=Channel.DESK)
+
+    assert (enrollment.status, enrollment.channel) == (EnrollmentStatus.CONFIRMED, Channel.DESK)
+    assert (enrollment.confirmed_at, enrollment.created_by_id) == (NOW, staff.id)
+
+
+def test_confirm_seat_moves_the_queue_up_behind_a_confirmed_place(db, make_run, make_person):
+    run, confirmed, queued = fill_with_waitlist(make_run, make_person, waiting=3)
+    run.capacity = 3
+
+    confirm_seat(run, queued[1], now=NOW, actor=None)
+
+    assert queued[1].status is EnrollmentStatus.CONFIRMED
+    assert queued[1].waitlist_position is None
+    assert waitlist_of(db, run) == [(queued[0].id, 1), (queued[2].id, 2)]
+
+
+def test_confirm_seat_in_a_full_run_is_refused(make_run, make_person):
+    run, _, queued = fill_with_waitlist(make_run, make_person, waiting=1)
+
+    with pytest.raises(EnrollmentError) as caught:
+        confirm_seat(run, queued[0], now=NOW, actor=None)
+
+    assert caught.value.code == "run_full"
+    assert queued[0].status is EnrollmentStatus.WAITLISTED
+
+
+def test_confirm_seat_refuses_a_person_confirmed_at_the_same_hours(make_run, make_person):
+    person = make_person()
+    enroll(make_run(), person)
+
+    with pytest.raises(EnrollmentError) as caught:
+        confirm_seat(make_run(), person, now=NOW, actor=person)
+
+    assert caught.value.code == "schedule_conflict"
+
+
+def test_confirm_seat_does_not_count_a_queued_place_against_the_limit(app, make_run, make_person):
+    app.config["MAX_ACTIVE_ENROLLMENTS"] = 2
+    person = make_person()
+    full = make_run(capacity=1, session_hour=9)
+    enroll(full, make_person())
+    waiting = enroll(full, person)
+    enroll(make_run(session_hour=12), person)
+    full.capacity = 2
+
+    assert confirm_seat(full, waiting, now=NOW, actor=None).status is EnrollmentStatus.CONFIRMED
+
+
+def test_staff_override_lets_refused_rules_pass_and_records_them(
+    db, make_run, make_person, make_enrollment
+):
+    person = make_person()
+    person.barred_until = NOW + timedelta(days=30)
+    make_enrollment(make_run(), person)  # same days and hours
+    staff = make_person(role=Role.STAFF)
+
+    enrollment = confirm_seat(
+        make_run(), person, now=NOW, actor=staff, override_reason=" 담당자 확인 "
+    )
+
+    assert enrollment.status is EnrollmentStatus.CONFIRMED
+    [entry] = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "enrollment.rule_override")
+    ).all()
+    assert entry.actor_id == staff.id
+    assert entry.detail["codes"] == ["barred", "schedule_conflict"]
+    assert entry.detail["reason"] == "담당자 확인"
+
+
+def test_override_without_refusal_records_nothing(db, make_run, make_person):
+    staff = make_person(role=Role.STAFF)
+
+    confirm_seat(make_run(), make_person(), now=NOW, actor=staff, override_reason="혹시 몰라")
+
+    assert db.session.scalars(select(AuditEntry)).all() == []
+
+
+def test_override_cannot_make_room_in_a_full_run(make_run, make_person):
+    run = make_run(capacity=1)
+    enroll(run, make_person())
+    person = make_person()
+    person.barred_until = NOW + timedelta(days=30)
+
+    with pytest.raises(EnrollmentError) as caught:
+        confirm_seat(
+            run, person, now=NOW, actor=make_person(role=Role.STAFF), override_reason="예외"
+        )
+
+    assert caught.value.code == "run_full"
+
+
+@pytest.mark.parametrize("role", [Role.INSTRUCTOR, Role.RESIDENT])
+def test_override_by_someone_not_staff_is_refused(make_run, make_person, role):
+    person = make_person()
+    person.barred_until = NOW + timedelta(days=30)
+
+    with pytest.raises(EnrollmentError) as caught:
+        confirm_seat(
+            make_run(), person, now=NOW, actor=make_person(role=role), override_reason="예외"
+        )
+
+    assert (caught.value.code, caught.value.status) == ("override_not_allowed", 403)
+
+
+def test_override_reason_over_200_characters_is_refused(make_run, make_person):
+    person = make_person()
+    person.barred_until = NOW + timedelta(days=30)
+
+    with pytest.raises(EnrollmentError) as caught:
+        confirm_seat(
+            make_run(),
+            person,
+            now=NOW,
+            actor=make_person(role=Role.STAFF),
+            override_reason="가" * 201,
+        )
+
+    assert caught.value.code == "reason_too_long"
+
+
 # Staff enrolling someone
 
 
@@ -680,6 +862,30 @@ def test_cancel_after_draw_promotes_from_lottery_waitlist(db, make_run, make_per
     assert first_waiting.status is EnrollmentStatus.CONFIRMED
     assert first_waiting.confirmed_at == later
     assert waitlist_of(db, run) == [(second_waiting.id, 1), (drawn[4].id, 2)]
+
+
+def test_draw_waitlists_a_refused_winner_in_drawn_order_and_records_why(db, make_run, make_person):
+    run, applications = lottery_run(make_run, make_person, applicants=4, capacity=2)
+    order = lottery_order([(e.id, True) for e in applications], seed=11)
+    by_id = {e.id: e for e in applications}
+    first_drawn = by_id[order[0]]
+    enroll(make_run(capacity=1), first_drawn.person)  # same days and hours
+
+    draw_lottery(run, actor=make_person(role=Role.STAFF), seed=11, now=AFTER_CLOSE)
+
+    winners = db.session.scalars(
+        select(Enrollment.id).where(
+            Enrollment.run_id == run.id, Enrollment.status == EnrollmentStatus.CONFIRMED
+        )
+    ).all()
+    assert sorted(winners) == sorted(order[1:3])
+    assert waitlist_of(db, run) == [(order[0], 1), (order[3], 2)]
+    [entry] = skipped_entries(db)
+    assert (entry.subject_id, entry.detail["code"], entry.detail["source"]) == (
+        first_drawn.id,
+        "schedule_conflict",
+        "lottery",
+    )
 
 
 def test_lottery_order_is_reproducible_for_the_same_seed():

@@ -30,6 +30,12 @@ class WalkInForm(FlaskForm):
         validators=[InputRequired(_l("휴대전화 번호를 적어 주세요."))],
         render_kw={"inputmode": "tel"},
     )
+    override_reason = StringField(
+        _l("예외로 등록하는 사유"),
+        description=_l("사정을 확인하고 예외로 등록할 때만 적어 주세요. 사유는 기록에 남습니다."),
+        validators=[Length(max=200, message=_l("사유는 200자 이내로 적어 주세요."))],
+        render_kw={"maxlength": 200},
+    )
 
 
 class SelfCheckInForm(FlaskForm):

@@ -45,6 +45,8 @@ from training.checkin.services import (
 )
 from training.clock import utcnow
 from training.enrollment.models import Enrollment
+from training.enrollment.services import EnrollmentError
+from training.errors import RuleError
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.permissions import door_staff_required
@@ -83,7 +85,10 @@ def today():
 @bp.route("/sessions/<int:session_id>")
 @door_staff_required
 def screen(session_id: int):
-    session = load_session(session_id)
+    return _screen_page(load_session(session_id), WalkInForm(formdata=None))
+
+
+def _screen_page(session: Session, walk_in_form: WalkInForm, walk_in_refusal: str | None = None):
     opens, closes = check_in_window(session)
     lines = roster(session)
     return render_template(
@@ -94,7 +99,8 @@ def screen(session_id: int):
         opens=opens,
         closes=closes,
         mark_form=MarkForm(formdata=None),
-        walk_in_form=WalkInForm(formdata=None),
+        walk_in_form=walk_in_form,
+        walk_in_refusal=walk_in_refusal,
         confirm_form=ConfirmForm(),
         now=utcnow(),
     )
@@ -221,18 +227,31 @@ def walk_in(session_id: int):
     if not current_user.is_staff:
         abort(403)
     form = WalkInForm()
-    if form.validate_on_submit():
-        try:
-            person = find_by_phone(normalize_phone(form.phone.data))
-        except AccountError as error:
-            flash(error.message, "error")
-        else:
-            if person is None:
-                flash(_("등록되지 않은 번호입니다. 접수 창구에서 먼저 등록해 주세요."), "error")
-            else:
-                _check_in_and_flash(lambda: add_walk_in(session, person, actor=current_user))
+    if not form.validate_on_submit():
+        flash((form.phone.errors or form.override_reason.errors)[0], "error")
+        return redirect(url_for("checkin.screen", session_id=session_id))
+    try:
+        person = find_by_phone(normalize_phone(form.phone.data))
+    except AccountError as error:
+        flash(error.message, "error")
     else:
-        flash(_("휴대전화 번호를 적어 주세요."), "error")
+        if person is None:
+            flash(_("등록되지 않은 번호입니다. 접수 창구에서 먼저 등록해 주세요."), "error")
+        else:
+            try:
+                outcome = add_walk_in(
+                    session, person, actor=current_user, override_reason=form.override_reason.data
+                )
+            except RuleError as refusal:
+                db.session.rollback()
+                if isinstance(refusal, EnrollmentError) and refusal.can_be_overridden:
+                    # Keep the number typed and ask for the reason that would let the rule pass.
+                    return _screen_page(session, form, refusal.message), refusal.status
+                flash(refusal.message, "error")
+            else:
+                message = result_json(outcome)["message"]
+                db.session.commit()
+                flash(message, "success")
     return redirect(url_for("checkin.screen", session_id=session_id))
 
 

@@ -22,7 +22,7 @@ from training.checkin.models import (
 )
 from training.clock import seoul_day_bounds, to_seoul, utcnow
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
-from training.enrollment.services import confirm_waiting, run_counts
+from training.enrollment.services import QUEUED_STATUSES, EnrollmentError, confirm_seat
 from training.errors import RuleError
 from training.extensions import db
 from training.locking import lock_row
@@ -204,37 +204,43 @@ def record_check_in(
 
 
 def add_walk_in(
-    session: Session, person: Person, *, actor: Person, now: datetime | None = None
+    session: Session,
+    person: Person,
+    *,
+    actor: Person,
+    override_reason: str | None = None,
+    now: datetime | None = None,
 ) -> CheckInResult:
-    """Staff enroll a person at the door while a seat is free, and check them in."""
+    """Staff enroll a person at the door while a seat is free, and check them in.
+
+    The enrollment rules apply as they do online; staff may let a refused one pass by giving
+    a reason."""
     now = now or utcnow()
     run = lock_row(CourseRun, session.run_id)
     if confirmed_enrollment(session, person) is None:
-        if run_counts(run).confirmed >= run.capacity:
-            raise CheckInError("run_full", _("빈자리가 없어 현장 등록을 할 수 없습니다."))
-        existing = db.session.scalar(
+        # Someone already waiting for this very run takes the free seat with their place.
+        queued = db.session.scalar(
             select(Enrollment).where(
                 Enrollment.run_id == run.id,
                 Enrollment.person_id == person.id,
-                Enrollment.status.in_((EnrollmentStatus.WAITLISTED, EnrollmentStatus.APPLIED)),
+                Enrollment.status.in_(QUEUED_STATUSES),
             )
         )
-        if existing is not None:
-            # Someone waiting for this very run takes the free seat now.
-            confirm_waiting(run, existing, now=now)
-            enrollment = existing
-        else:
-            enrollment = Enrollment(
-                run_id=run.id,
-                person_id=person.id,
-                status=EnrollmentStatus.CONFIRMED,
+        try:
+            enrollment = confirm_seat(
+                run,
+                queued or person,
+                now=now,
+                actor=actor,
                 channel=Channel.DESK,
-                created_by_id=actor.id,
-                created_at=now,
-                confirmed_at=now,
+                override_reason=override_reason,
             )
-            db.session.add(enrollment)
-            db.session.flush()
+        except EnrollmentError as refusal:
+            if refusal.code == "run_full":
+                raise CheckInError(
+                    "run_full", _("빈자리가 없어 현장 등록을 할 수 없습니다.")
+                ) from refusal
+            raise
         audit.record(actor, "enrollment.walk_in", enrollment, session_id=session.id)
     return record_check_in(session, person, actor=actor, method=CheckInMethod.MANUAL, now=now)
 

@@ -2,6 +2,7 @@
 
 import random
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +29,19 @@ from training.notifications import queue_notification
 
 class EnrollmentError(RuleError):
     """An enrollment rule refused the request."""
+
+    @property
+    def can_be_overridden(self) -> bool:
+        """Whether staff may let this refusal pass at the door, giving a reason."""
+        return self.code in OVERRIDABLE_RULES
+
+
+# Rules about the person, which staff may judge otherwise face to face; a full room, a
+# closed account or a place already held they may not.
+OVERRIDABLE_RULES = frozenset(
+    {"not_eligible", "barred", "already_completed", "too_many_enrollments", "schedule_conflict"}
+)
+QUEUED_STATUSES = (EnrollmentStatus.WAITLISTED, EnrollmentStatus.APPLIED)
 
 
 @dataclass(frozen=True)
@@ -69,48 +83,27 @@ def enroll_person(
 
     if not run.registration_is_open(now):
         raise EnrollmentError("registration_closed", _("지금은 수강신청 기간이 아닙니다."))
-    check_eligibility(run, person)
-    if person.barred_until is not None and person.barred_until > now:
-        raise EnrollmentError(
-            "barred",
-            _(
-                "%(until)s까지 새 수강신청이 제한되어 있습니다. 교육장 담당자에게 문의해 주세요.",
-                until=to_seoul(person.barred_until).strftime("%Y-%m-%d"),
-            ),
-            status=403,
-        )
-    if active_enrollment_in(run, person) is not None:
-        raise EnrollmentError("already_enrolled", _("이미 신청한 강좌입니다."))
-    if current_app.config["BLOCK_REPEAT_COMPLETION"] and _has_completed_course(run, person):
-        raise EnrollmentError("already_completed", _("이미 수료한 과정은 다시 신청할 수 없습니다."))
-    limit = current_app.config["MAX_ACTIVE_ENROLLMENTS"]
-    if limit and _active_enrollment_count(person, now) >= limit:
-        raise EnrollmentError(
-            "too_many_enrollments",
-            _("동시에 신청할 수 있는 강좌는 %(limit)d개까지입니다.", limit=limit),
-        )
-    if _conflicting_run(run, person) is not None:
-        raise EnrollmentError(
-            "schedule_conflict", _("수업 시간이 겹치는 다른 강좌를 이미 수강 중입니다.")
-        )
-
-    enrollment = Enrollment(
-        run_id=run.id,
-        person_id=person.id,
-        channel=channel,
-        created_by_id=actor.id,
-        created_at=now,
-    )
-    if run.selection is Selection.LOTTERY:
-        enrollment.status = EnrollmentStatus.APPLIED
-    elif run_counts(run).confirmed < run.capacity:
-        enrollment.status = EnrollmentStatus.CONFIRMED
-        enrollment.confirmed_at = now
+    if run.selection is Selection.FIRST_COME and _free_seats(run) > 0:
+        enrollment = confirm_seat(run, person, now=now, actor=actor, channel=channel)
     else:
-        enrollment.status = EnrollmentStatus.WAITLISTED
-        enrollment.waitlist_position = _last_waitlist_position(run) + 1
-    db.session.add(enrollment)
-    db.session.flush()
+        # A place in a queue is held to the same rules as a seat, bar the seat itself.
+        refusal = next(_refusals(run, person, None, now=now, seats=False), None)
+        if refusal is not None:
+            raise refusal
+        enrollment = Enrollment(
+            run_id=run.id,
+            person_id=person.id,
+            channel=channel,
+            created_by_id=actor.id,
+            created_at=now,
+        )
+        if run.selection is Selection.LOTTERY:
+            enrollment.status = EnrollmentStatus.APPLIED
+        else:
+            enrollment.status = EnrollmentStatus.WAITLISTED
+            enrollment.waitlist_position = _last_waitlist_position(run) + 1
+        db.session.add(enrollment)
+        db.session.flush()
     if actor.id != person.id:
         audit.record(
             actor,
@@ -121,6 +114,133 @@ def enroll_person(
             status=enrollment.status.value,
         )
     return enrollment
+
+
+def confirm_seat(
+    run: CourseRun,
+    candidate: Enrollment | Person,
+    *,
+    now: datetime,
+    actor: Person | None,
+    channel: Channel = Channel.DESK,
+    override_reason: str | None = None,
+) -> Enrollment:
+    """Give a seat in the run; the only way an enrollment becomes confirmed.
+
+    ``candidate`` is the run's waiting or applied enrollment (a promotion, a lottery win, a
+    walk-in already in the queue) or a person without a place in the run, who gets a new
+    enrollment through ``channel``. The run is locked, then the person, then every rule is
+    checked; staff may let refused rules pass by giving a reason, which the audit trail keeps.
+    """
+    run = lock_row(CourseRun, run.id)
+    enrollment = candidate if isinstance(candidate, Enrollment) else None
+    # The person's lock makes the rules below (their other seats above all) hold until the
+    # commit: two runs confirming the same person at once take their turns here.
+    person = lock_row(Person, candidate.person_id if enrollment else candidate.id)
+    if enrollment is not None and (
+        enrollment.run_id != run.id or enrollment.status not in QUEUED_STATUSES
+    ):
+        raise ValueError(f"enrollment {enrollment.id} is not queued in run {run.id}")
+
+    overridden = _overridden_rules(run, person, enrollment, now, actor, override_reason)
+    if enrollment is None:
+        enrollment = Enrollment(
+            run_id=run.id,
+            person_id=person.id,
+            channel=channel,
+            created_by_id=actor.id,
+            created_at=now,
+        )
+        db.session.add(enrollment)
+    position = enrollment.waitlist_position
+    enrollment.status = EnrollmentStatus.CONFIRMED
+    enrollment.waitlist_position = None
+    enrollment.confirmed_at = now
+    db.session.flush()
+    if position is not None:
+        _close_waitlist_gap(run, position)
+    if overridden:
+        audit.record(
+            actor,
+            "enrollment.rule_override",
+            enrollment,
+            codes=overridden,
+            reason=override_reason.strip(),
+            run_id=run.id,
+            person_id=person.id,
+        )
+    return enrollment
+
+
+def _overridden_rules(
+    run: CourseRun,
+    person: Person,
+    enrollment: Enrollment | None,
+    now: datetime,
+    actor: Person | None,
+    override_reason: str | None,
+) -> list[str]:
+    """Raise the first refusal that stands; return the codes of those staff let pass."""
+    reason = (override_reason or "").strip()
+    if not reason:
+        refusal = next(_refusals(run, person, enrollment, now=now), None)
+        if refusal is not None:
+            raise refusal
+        return []
+    if actor is None or not actor.is_staff:
+        raise EnrollmentError(
+            "override_not_allowed", _("규칙 예외는 담당자만 허용할 수 있습니다."), status=403
+        )
+    if len(reason) > 200:
+        raise EnrollmentError("reason_too_long", _("사유는 200자 이내로 적어 주세요."), status=400)
+    refusals = list(_refusals(run, person, enrollment, now=now))
+    for refusal in refusals:
+        if not refusal.can_be_overridden:
+            raise refusal
+    return [refusal.code for refusal in refusals]
+
+
+def _refusals(
+    run: CourseRun,
+    person: Person,
+    enrollment: Enrollment | None,
+    *,
+    now: datetime,
+    seats: bool = True,
+) -> Iterator[EnrollmentError]:
+    """Every rule that refuses the person a seat in the run, most decisive first.
+
+    ``enrollment`` is their place in the run's queue, if they hold one: it was counted
+    against the active-enrollment limit when they took it."""
+    if seats and _free_seats(run) <= 0:
+        yield EnrollmentError("run_full", _("빈자리가 없어 수강을 확정할 수 없습니다."))
+    try:
+        check_eligibility(run, person)
+    except EnrollmentError as refusal:
+        yield refusal
+    if person.barred_until is not None and person.barred_until > now:
+        yield EnrollmentError(
+            "barred",
+            _(
+                "%(until)s까지 새 수강신청이 제한되어 있습니다. 교육장 담당자에게 문의해 주세요.",
+                until=to_seoul(person.barred_until).strftime("%Y-%m-%d"),
+            ),
+            status=403,
+        )
+    if enrollment is None and active_enrollment_in(run, person) is not None:
+        yield EnrollmentError("already_enrolled", _("이미 신청한 강좌입니다."))
+    if current_app.config["BLOCK_REPEAT_COMPLETION"] and _has_completed_course(run, person):
+        yield EnrollmentError("already_completed", _("이미 수료한 과정은 다시 신청할 수 없습니다."))
+    limit = current_app.config["MAX_ACTIVE_ENROLLMENTS"]
+    if enrollment is None and limit and _active_enrollment_count(person, now) >= limit:
+        yield EnrollmentError(
+            "too_many_enrollments",
+            _("동시에 신청할 수 있는 강좌는 %(limit)d개까지입니다.", limit=limit),
+        )
+    if _conflicting_run(run, person) is not None:
+        yield EnrollmentError(
+            "schedule_conflict", _("수업 시간이 겹치는 다른 강좌를 이미 수강 중입니다.")
+        )
 
 
 def check_eligibility(run: CourseRun, person: Person) -> None:
@@ -195,11 +315,11 @@ def cancel_enrollment(
 def promote_from_waitlist(run: CourseRun, *, now: datetime | None = None) -> list[Enrollment]:
     """Fill free seats from the waiting list in order; the run must already be locked.
 
-    A person who has since been confirmed in a run at the same time keeps their place in the
-    queue and is passed over."""
+    A person a rule now refuses (confirmed meanwhile in a run at the same hours, say) is
+    passed over with the reason on record, and keeps their place in the queue."""
     now = now or utcnow()
     promoted = []
-    free = run.capacity - run_counts(run).confirmed
+    free = _free_seats(run)
     if free <= 0:
         return promoted
     waiting = db.session.scalars(
@@ -207,12 +327,15 @@ def promote_from_waitlist(run: CourseRun, *, now: datetime | None = None) -> lis
         .where(Enrollment.run_id == run.id, Enrollment.status == EnrollmentStatus.WAITLISTED)
         .order_by(Enrollment.waitlist_position)
     ).all()
+    lock_people({enrollment.person_id for enrollment in waiting})
     for enrollment in waiting:
         if free == 0:
             break
-        if _conflicting_run(run, enrollment.person) is not None:
+        try:
+            confirm_seat(run, enrollment, now=now, actor=None)
+        except EnrollmentError as refusal:
+            _record_skip(enrollment, refusal, "waiting_list")
             continue
-        confirm_waiting(run, enrollment, now=now)
         queue_notification(
             enrollment.person,
             "promoted",
@@ -223,15 +346,23 @@ def promote_from_waitlist(run: CourseRun, *, now: datetime | None = None) -> lis
     return promoted
 
 
-def confirm_waiting(run: CourseRun, enrollment: Enrollment, *, now: datetime) -> None:
-    """Give a seat to a waiting (or applied) enrollment; the run must already be locked."""
-    position = enrollment.waitlist_position
-    enrollment.status = EnrollmentStatus.CONFIRMED
-    enrollment.waitlist_position = None
-    enrollment.confirmed_at = now
-    db.session.flush()
-    if position is not None:
-        _close_waitlist_gap(run, position)
+def lock_people(person_ids) -> None:
+    """Lock several people at once, always in the order of their ids, so that two callers
+    locking overlapping groups cannot each hold what the other waits for."""
+    for person_id in sorted(person_ids):
+        lock_row(Person, person_id)
+
+
+def _record_skip(enrollment: Enrollment, refusal: EnrollmentError, source: str) -> None:
+    audit.record(
+        None,
+        "enrollment.promotion_skipped",
+        enrollment,
+        code=refusal.code,
+        source=source,
+        run_id=enrollment.run_id,
+        person_id=enrollment.person_id,
+    )
 
 
 def lottery_order(applications: list[tuple[int, bool]], seed: int) -> list[int]:
@@ -266,13 +397,20 @@ def draw_lottery(
     ).all()
     by_id = {enrollment.id: enrollment for enrollment in applications}
     order = lottery_order([(e.id, e.person.is_district_resident) for e in applications], seed)
-    seats = run.capacity - run_counts(run).confirmed
+    seats = _free_seats(run)
     position = _last_waitlist_position(run)
+    lock_people(by_id[i].person_id for i in order)
     for enrollment_id in order:
         enrollment = by_id[enrollment_id]
-        if seats > 0 and _conflicting_run(run, enrollment.person) is None:
-            enrollment.status = EnrollmentStatus.CONFIRMED
-            enrollment.confirmed_at = now
+        won = False
+        if seats > 0:
+            try:
+                confirm_seat(run, enrollment, now=now, actor=actor)
+            except EnrollmentError as refusal:
+                _record_skip(enrollment, refusal, "lottery")
+            else:
+                won = True
+        if won:
             seats -= 1
             message = _("%(title)s 추첨에 당첨되어 수강이 확정되었습니다.", title=run.title)
         else:
@@ -307,6 +445,10 @@ def active_enrollment_in(run: CourseRun, person: Person) -> Enrollment | None:
             Enrollment.status.in_(ACTIVE_STATUSES),
         )
     )
+
+
+def _free_seats(run: CourseRun) -> int:
+    return run.capacity - run_counts(run).confirmed
 
 
 def _has_completed_course(run: CourseRun, person: Person) -> bool:
