@@ -58,7 +58,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     from training.accounts import bp as accounts_bp
     from training.api import bp as api_bp
-    from training.catalog import bp as catalog_bp
     from training.certificates import bp as certificates_bp
     from training.checkin import bp as checkin_bp
     from training.desk import bp as desk_bp
@@ -68,7 +67,6 @@ def create_app(config: dict | None = None) -> Flask:
     from training.stats.sheet_routes import bp as sheets_bp
 
     blueprints = (
-        catalog_bp,
         accounts_bp,
         enrollment_bp,
         desk_bp,

@@ -11,9 +11,10 @@ from training.api import refusals
 from training.api.auth import token_required
 from training.api.refusals import Refusal, refusals_of
 from training.catalog.models import Audience, Selection
-from training.catalog.services import RunFilters, list_runs
+from training.catalog.services import RunFilters
 from training.checkin.models import AttendanceStatus, CheckInMethod
 from training.checkin.services import CheckInError
+from training.enrollment.listings import list_runs
 from training.enrollment.models import Channel, EnrollmentStatus
 from training.enrollment.services import EnrollmentError
 from training.errors import api_error

@@ -5,8 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from training.catalog.models import Audience, Room, Selection, Venue
-from training.catalog.services import RunFilters, get_run_listing, list_runs
+from training.catalog.services import RunFilters
 from training.clock import month_bounds
+from training.enrollment.listings import get_run_listing, list_runs
 from training.enrollment.models import Enrollment, EnrollmentStatus
 
 # conftest's NOW (10:00 in Seoul), around which make_run opens and closes registration.

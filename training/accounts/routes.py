@@ -13,7 +13,7 @@ from training.redirects import local_path
 
 def _safe_next(target: str | None) -> str:
     """Only plain local paths are followed after log-in; anything else goes home."""
-    return local_path(target) or url_for("catalog.index")
+    return local_path(target) or url_for("enrollment.catalogue")
 
 
 def _login_limit():
@@ -72,4 +72,4 @@ def login():
 def logout():
     logout_user()
     flash(_("로그아웃되었습니다."), "info")
-    return redirect(url_for("catalog.index"))
+    return redirect(url_for("enrollment.catalogue"))

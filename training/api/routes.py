@@ -28,12 +28,13 @@ from training.api.schemas import (
 )
 from training.api.spec import api_operation, openapi_document
 from training.catalog.models import CourseRun, Session
-from training.catalog.services import RunFilters, get_run_listing, list_runs
+from training.catalog.services import RunFilters
 from training.certificates.documents import public_facts
 from training.certificates.services import find_certificate
 from training.checkin.models import CheckInMethod
 from training.checkin.presenters import CheckInJson, RosterJson, parse_scanned_at
 from training.checkin.services import can_run_session, check_in_by_pass
+from training.enrollment.listings import get_run_listing, list_runs
 from training.enrollment.models import Channel, Enrollment
 from training.enrollment.services import cancel_enrollment, enroll_person, enrollments_of
 from training.errors import api_error

@@ -20,8 +20,8 @@ from pydantic import (
 
 from training.accounts.models import Person, Role
 from training.catalog.models import Audience, Category, Delivery, Level, Selection
-from training.catalog.services import RunListing
 from training.clock import MONTH_PATTERN, parse_month, to_seoul
+from training.enrollment.listings import RunListing
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 
 MAX_RUNS = 10_000

@@ -1,7 +1,1 @@
-"""The public catalogue of courses and runs."""
-
-from flask import Blueprint
-
-bp = Blueprint("catalog", __name__)
-
-from training.catalog import routes  # noqa: E402, F401
+"""What the programme offers: venues, rooms, courses, runs and their sessions."""

@@ -14,7 +14,7 @@ from training.accounts.services import (
     search_people,
 )
 from training.catalog.models import CourseRun
-from training.catalog.services import RunFilters, get_run_listing, list_runs
+from training.catalog.services import RunFilters
 from training.checkin.services import lift_bar
 from training.clock import utcnow
 from training.database import writes_on_read
@@ -22,6 +22,7 @@ from training.desk import bp
 from training.desk.forms import DeskEnrollForm, DeskNewPersonForm
 from training.desk.services import enrollments_by_status
 from training.enrollment.feedback import cancel_and_report, enrolled_message
+from training.enrollment.listings import get_run_listing, list_runs
 from training.enrollment.models import Channel, Enrollment
 from training.enrollment.services import EnrollmentError, draw_lottery, enroll_person
 from training.extensions import db

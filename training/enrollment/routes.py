@@ -1,22 +1,68 @@
-"""Enroll in a run, cancel, and "my page"."""
+"""The catalogue with its seats, enrolling, cancelling, and "my page"."""
+
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from training.catalog.models import CourseRun
-from training.clock import utcnow
+from training.catalog.forms import CatalogFilterForm
+from training.catalog.models import Audience, Category, CourseRun, Delivery, Level
+from training.catalog.services import RunFilters, list_venues
+from training.clock import parse_month, to_seoul, utcnow
 from training.enrollment import bp
 from training.enrollment.feedback import cancel_and_report, enrolled_message
+from training.enrollment.listings import get_run_listing, list_runs
 from training.enrollment.models import Channel, Enrollment
 from training.enrollment.services import (
     EnrollmentError,
+    active_enrollment_in,
     enroll_person,
     enrollments_of,
 )
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
 from training.notifications import mark_notifications_read, unread_notifications
+
+
+def _upcoming_months(today: date, count: int = 6) -> list[str]:
+    months = []
+    year, month = today.year, today.month
+    for _step in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+@bp.route("/")
+def catalogue():
+    now = utcnow()
+    form = CatalogFilterForm(request.args)
+    form.fill_choices(list_venues(), _upcoming_months(to_seoul(now).date()))
+    filters = RunFilters(upcoming_only=True)
+    if form.validate():
+        data = form.data
+        filters.month = parse_month(data["month"])
+        if data["venue"]:
+            filters.venue_id = int(data["venue"])
+        filters.category = Category(data["category"]) if data["category"] else None
+        filters.level = Level(data["level"]) if data["level"] else None
+        filters.audience = Audience(data["audience"]) if data["audience"] else None
+        filters.delivery = Delivery(data["delivery"]) if data["delivery"] else None
+        filters.has_seats = bool(data["has_seats"])
+    listings = list_runs(filters, now=now)
+    return render_template("enrollment/catalogue.html", form=form, listings=listings, now=now)
+
+
+@bp.route("/runs/<int:run_id>")
+def run_detail(run_id: int):
+    listing = get_run_listing(run_id)
+    if listing is None:
+        abort(404)
+    mine = None
+    if current_user.is_authenticated:
+        mine = active_enrollment_in(listing.run, current_user)
+    return render_template("enrollment/run.html", listing=listing, mine=mine, now=utcnow())
 
 
 @bp.route("/runs/<int:run_id>/enroll", methods=["POST"])
@@ -31,7 +77,7 @@ def enroll(run_id: int):
     except EnrollmentError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("catalog.run_detail", run_id=run_id))
+        return redirect(url_for("enrollment.run_detail", run_id=run_id))
     message = enrolled_message(enrollment)
     db.session.commit()
     flash(message, "success")
