@@ -10,7 +10,7 @@ from sqlalchemy import select
 from training.accounts.models import Role
 from training.audit.models import AuditEntry
 from training.certificates.models import Certificate
-from training.certificates.services import issue_certificate
+from training.certificates.services import issue_certificate, revoke_certificate
 from training.enrollment.models import EnrollmentStatus
 
 ENDED = datetime(2022, 4, 1, 3, tzinfo=UTC)
@@ -50,8 +50,6 @@ def test_verify_page_of_an_unknown_serial_is_a_404(client):
 
 def test_api_answers_valid_then_revoked(client, db, certificate, make_person):
     valid = client.get(f"/api/v1/certificates/{certificate.serial}").get_json()
-    from training.certificates.services import revoke_certificate
-
     revoke_certificate(certificate, actor=make_person(role=Role.STAFF), reason="착오 발급")
     db.session.commit()
     revoked = client.get(f"/api/v1/certificates/{certificate.serial}").get_json()
@@ -68,45 +66,118 @@ def test_api_unknown_serial_is_404_with_an_error_code(client):
     assert response.get_json()["error"]["code"] == "not_found"
 
 
-def test_resident_downloads_own_certificate_and_it_is_issued_once(db, client_for, completed):
+def test_resident_issues_own_certificate_by_post_then_downloads_it(db, client_for, completed):
     client = client_for(completed.person)
 
-    first = client.get(f"/me/certificates/{completed.id}.pdf")
-    second = client.get(f"/me/certificates/{completed.id}.pdf")
+    issued = client.post(f"/me/certificates/{completed.id}")
+    again = client.post(f"/me/certificates/{completed.id}")
+    download = client.get(f"/me/certificates/{completed.id}.pdf")
 
-    assert first.status_code == 200 and first.mimetype == "application/pdf"
-    assert first.data.startswith(b"%PDF") and second.status_code == 200
+    assert issued.status_code == 303
+    assert issued.headers["Location"].endswith(f"/me/certificates/{completed.id}.pdf")
+    assert again.status_code == 303
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert download.data.startswith(b"%PDF")
     assert len(db.session.scalars(select(Certificate)).all()) == 1
 
 
-def test_resident_cannot_download_someone_elses_certificate(db, client_for, completed, make_person):
-    other = make_person(name="김다른")
-    db.session.commit()
+def test_my_page_issues_certificates_with_a_post_form(db, client_for, completed):
+    page = client_for(completed.person).get("/me").get_data(as_text=True)
 
-    assert client_for(other).get(f"/me/certificates/{completed.id}.pdf").status_code == 404
+    assert f'<form method="post" action="/me/certificates/{completed.id}">' in page
+    assert f'href="/me/certificates/{completed.id}.pdf"' not in page
+
+
+def test_getting_a_certificate_not_yet_issued_offers_to_issue_it(db, client_for, completed):
+    response = client_for(completed.person).get(f"/me/certificates/{completed.id}.pdf")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert f'<form method="post" action="/me/certificates/{completed.id}">' in page
+    assert db.session.scalars(select(Certificate)).all() == []
+
+
+def test_resident_downloads_an_existing_certificate(db, client_for, certificate):
+    enrollment = certificate.enrollment
+
+    response = client_for(enrollment.person).get(f"/me/certificates/{enrollment.id}.pdf")
+
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def test_resident_is_told_a_revoked_certificate_is_revoked(db, client_for, certificate, staff):
+    revoke_certificate(certificate, actor=staff, reason="착오 발급")
+    db.session.commit()
+    client = client_for(certificate.enrollment.person)
+
+    response = client.get(f"/me/certificates/{certificate.enrollment_id}.pdf")
+
+    assert response.status_code == 302
+    assert "취소된 수료증" in client.get("/me").get_data(as_text=True)
+
+
+def test_resident_cannot_get_or_issue_someone_elses_certificate(
+    db, client_for, completed, make_person
+):
+    person = make_person(name="김다른")
+    db.session.commit()
+    other = client_for(person)
+
+    assert other.get(f"/me/certificates/{completed.id}.pdf").status_code == 404
+    assert other.post(f"/me/certificates/{completed.id}").status_code == 404
+    assert db.session.scalars(select(Certificate)).all() == []
 
 
 def test_uncompleted_trainee_gets_a_message_not_a_pdf(db, client_for, make_run, make_enrollment):
     enrollment = make_enrollment(make_run(starts_on=date(2022, 3, 2)))
     db.session.commit()
+    client = client_for(enrollment.person)
 
-    response = client_for(enrollment.person).get(f"/me/certificates/{enrollment.id}.pdf")
+    posted = client.post(f"/me/certificates/{enrollment.id}")
+    got = client.get(f"/me/certificates/{enrollment.id}.pdf")
+
+    assert posted.status_code == 302 and got.status_code == 302
+    assert "수료하지 않은" in client.get("/me").get_data(as_text=True)
+    assert db.session.scalars(select(Certificate)).all() == []
+
+
+def test_staff_issue_a_runs_missing_certificates_by_post_then_print(
+    db, desk, completed, make_enrollment
+):
+    make_enrollment(completed.run, completed_at=ENDED)
+    make_enrollment(completed.run, status=EnrollmentStatus.CONFIRMED)
+    db.session.commit()
+
+    issued = desk.post(f"/desk/runs/{completed.run_id}/certificates")
+    printed = desk.get(f"/desk/runs/{completed.run_id}/certificates.pdf")
+
+    assert issued.status_code == 303
+    assert issued.headers["Location"].endswith(f"/desk/runs/{completed.run_id}/certificates.pdf")
+    assert printed.status_code == 200 and printed.data.startswith(b"%PDF")
+    serials = sorted(c.serial for c in db.session.scalars(select(Certificate)))
+    assert serials == ["YDP-2022-00001", "YDP-2022-00002"]
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "certificates.print"))
+
+
+def test_printing_a_run_by_get_issues_nothing(db, desk, completed):
+    response = desk.get(f"/desk/runs/{completed.run_id}/certificates.pdf")
 
     assert response.status_code == 302
     assert db.session.scalars(select(Certificate)).all() == []
 
 
-def test_staff_print_a_run_issuing_missing_certificates(db, desk, completed, make_enrollment):
-    make_enrollment(completed.run, completed_at=ENDED)
-    make_enrollment(completed.run, status=EnrollmentStatus.CONFIRMED)
-    db.session.commit()
+def test_completion_page_issues_with_a_post_form(db, desk, completed):
+    page = desk.get(f"/desk/runs/{completed.run_id}/completion").get_data(as_text=True)
 
-    response = desk.get(f"/desk/runs/{completed.run_id}/certificates.pdf")
+    assert f'action="/desk/runs/{completed.run_id}/certificates"' in page
+    assert f'href="/desk/runs/{completed.run_id}/certificates.pdf"' not in page
 
-    assert response.status_code == 200 and response.data.startswith(b"%PDF")
-    serials = sorted(c.serial for c in db.session.scalars(select(Certificate)))
-    assert serials == ["YDP-2022-00001", "YDP-2022-00002"]
-    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "certificates.print"))
+
+def test_issuing_for_a_run_is_for_staff_only(db, client_for, completed):
+    client = client_for(completed.person)
+
+    assert client.post(f"/desk/runs/{completed.run_id}/certificates").status_code == 403
+    assert db.session.scalars(select(Certificate)).all() == []
 
 
 def test_completion_page_is_for_staff_only(db, client_for, completed):
@@ -208,7 +279,9 @@ def test_printed_qr_leads_to_a_page_that_says_valid(db, client, client_for, comp
 
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (poppler-utils) is not installed")
-    pdf = client_for(completed.person).get(f"/me/certificates/{completed.id}.pdf").data
+    resident = client_for(completed.person)
+    resident.post(f"/me/certificates/{completed.id}")
+    pdf = resident.get(f"/me/certificates/{completed.id}.pdf").data
     (tmp_path / "certificate.pdf").write_bytes(pdf)
     subprocess.run(
         ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "certificate.pdf", "page"],

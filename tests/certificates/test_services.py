@@ -55,8 +55,14 @@ def trainee(db, make_enrollment):
     def make(run, statuses, **columns):
         enrollment = make_enrollment(run, **columns)
         for session, status in zip(run.sessions, statuses, strict=False):
+            came = status in (PRESENT, LATE)
             db.session.add(
-                Attendance(session_id=session.id, enrollment_id=enrollment.id, status=status)
+                Attendance(
+                    session_id=session.id,
+                    enrollment_id=enrollment.id,
+                    status=status,
+                    checked_in_at=session.starts_at if came else None,
+                )
             )
         db.session.flush()
         return enrollment

@@ -85,3 +85,13 @@ def certificates_query():
 
 def load_certificates(statement) -> list[Certificate]:
     return db.session.scalars(statement).unique().all()
+
+
+def printable_certificates(run: CourseRun) -> list[Certificate]:
+    """The run's valid certificates in serial order, loaded for printing."""
+    return load_certificates(
+        certificates_query()
+        .join(Certificate.enrollment)
+        .where(Enrollment.run_id == run.id, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.year, Certificate.number)
+    )

@@ -17,6 +17,7 @@ from training.certificates.documents import (
     certificate_font,
     certificates_query,
     load_certificates,
+    printable_certificates,
     public_facts,
 )
 from training.certificates.forms import CompletionDecisionForm, RevokeForm
@@ -25,11 +26,13 @@ from training.certificates.models import Certificate
 from training.certificates.pdf import build_certificates_pdf
 from training.certificates.services import (
     CertificateError,
+    certificate_of,
     complete_run,
     completion_results,
     decide_completion,
     find_certificate,
     issue_certificate,
+    issue_run_certificates,
     reissue_certificate,
     revoke_certificate,
 )
@@ -39,7 +42,7 @@ from training.enrollment.models import CompletionOverride, Enrollment, Enrollmen
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.permissions import staff_required
-from training.web import commit_and_flash
+from training.web import XLSX_MIMETYPE, commit_and_flash
 
 
 def pdf_response(certificates: list[Certificate], filename: str):
@@ -61,25 +64,45 @@ def verify(serial: str):
     return render_template("certificates/verify.html", facts=public_facts(certificate))
 
 
-@bp.route("/me/certificates/<int:enrollment_id>.pdf")
-@login_required
-@writes_on_read
-def my_certificate(enrollment_id: int):
+def _own_enrollment_or_404(enrollment_id: int) -> Enrollment:
     enrollment = db.get_or_404(Enrollment, enrollment_id)
     if enrollment.person_id != current_user.id:
         abort(404)
+    return enrollment
+
+
+@bp.route("/me/certificates/<int:enrollment_id>.pdf")
+@login_required
+def my_certificate(enrollment_id: int):
+    enrollment = _own_enrollment_or_404(enrollment_id)
+    certificate = certificate_of(enrollment)
+    if certificate is None:
+        if enrollment.completed_at is None:
+            flash(_("수료하지 않은 수강생입니다."), "error")
+            return redirect(url_for("enrollment.my_page"))
+        return render_template(
+            "certificates/not_issued.html", enrollment=enrollment, form=ConfirmForm()
+        )
+    if certificate.is_revoked:
+        flash(_("취소된 수료증입니다. 교육장 담당자에게 문의해 주세요."), "error")
+        return redirect(url_for("enrollment.my_page"))
+    return pdf_response([certificate], f"{certificate.serial}.pdf")
+
+
+@bp.route("/me/certificates/<int:enrollment_id>", methods=["POST"])
+@login_required
+def issue_mine(enrollment_id: int):
+    enrollment = _own_enrollment_or_404(enrollment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     try:
-        certificate = issue_certificate(enrollment, actor=None)
+        issue_certificate(enrollment, actor=None)
     except CertificateError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("enrollment.my_page"))
-    if certificate.is_revoked:
-        db.session.rollback()
-        flash(_("취소된 수료증입니다. 교육장 담당자에게 문의해 주세요."), "error")
-        return redirect(url_for("enrollment.my_page"))
     db.session.commit()
-    return pdf_response([certificate], f"{certificate.serial}.pdf")
+    return redirect(url_for("certificates.my_certificate", enrollment_id=enrollment.id), 303)
 
 
 @bp.route("/desk/runs/<int:run_id>/completion")
@@ -149,34 +172,27 @@ def decide(enrollment_id: int):
     return redirect(url_for("certificates.run_completion", run_id=enrollment.run_id))
 
 
+@bp.route("/desk/runs/<int:run_id>/certificates", methods=["POST"])
+@staff_required
+def issue_for_run(run_id: int):
+    run = db.get_or_404(CourseRun, run_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    issue_run_certificates(run, actor=current_user)
+    db.session.commit()
+    return redirect(url_for("certificates.run_certificates", run_id=run.id), 303)
+
+
 @bp.route("/desk/runs/<int:run_id>/certificates.pdf")
 @staff_required
 @writes_on_read
 def run_certificates(run_id: int):
     run = db.get_or_404(CourseRun, run_id)
-    completed = db.session.scalars(
-        select(Enrollment).where(
-            Enrollment.run_id == run.id,
-            Enrollment.status == EnrollmentStatus.CONFIRMED,
-            Enrollment.completed_at.is_not(None),
-        )
-    ).all()
-    for enrollment in completed:
-        issue_certificate(enrollment, actor=current_user)
-    certificates = [
-        c
-        for c in load_certificates(
-            certificates_query()
-            .join(Certificate.enrollment)
-            .where(Enrollment.run_id == run.id)
-            .order_by(Certificate.year, Certificate.number)
-        )
-        if not c.is_revoked
-    ]
+    certificates = printable_certificates(run)
     if not certificates:
-        db.session.rollback()
         flash(_("수료한 사람이 없어 인쇄할 수료증이 없습니다."), "info")
         return redirect(url_for("certificates.run_completion", run_id=run_id))
+    # Printed certificates carry full names and birth years: who printed them is on record.
     audit.record(current_user, "certificates.print", run, count=len(certificates))
     db.session.commit()
     return pdf_response(certificates, f"certificates-run-{run.id}.pdf")
@@ -254,7 +270,7 @@ def ledger():
     db.session.commit()
     return send_file(
         io.BytesIO(build_ledger_xlsx(year, rows)),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=XLSX_MIMETYPE,
         download_name=f"certificate-ledger-{year}.xlsx",
         as_attachment=True,
     )

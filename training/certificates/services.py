@@ -153,8 +153,10 @@ def _revoke_for_lost_completion(
 def _mark_revoked(
     certificate: Certificate, *, actor: Person | None, reason: str, now: datetime
 ) -> None:
+    # Read before any column changes: loading an expired actor would flush a half-revoked row.
+    actor_id = actor.id if actor else None
     certificate.revoked_at = now
-    certificate.revoked_by_id = actor.id if actor else None
+    certificate.revoked_by_id = actor_id
     certificate.revoked_reason = reason
     db.session.flush()
     audit.record(actor, "certificate.revoke", certificate, serial=certificate.serial, reason=reason)
@@ -194,9 +196,7 @@ def issue_certificate(
     now = now or utcnow()
     # Two staff printing the same run at once: the second waits and finds the first's serial.
     enrollment = lock_row(Enrollment, enrollment.id)
-    existing = db.session.scalar(
-        select(Certificate).where(Certificate.enrollment_id == enrollment.id)
-    )
+    existing = certificate_of(enrollment)
     if existing is not None:
         return existing
     if enrollment.completed_at is None:
@@ -215,6 +215,25 @@ def issue_certificate(
     db.session.flush()
     audit.record(actor, "certificate.issue", certificate, serial=certificate.serial)
     return certificate
+
+
+def issue_run_certificates(run: CourseRun, *, actor: Person | None) -> None:
+    """Issue a certificate to every trainee of the run who completed it and has none yet."""
+    completed = db.session.scalars(
+        select(Enrollment)
+        .where(
+            Enrollment.run_id == run.id,
+            Enrollment.status == EnrollmentStatus.CONFIRMED,
+            Enrollment.completed_at.is_not(None),
+        )
+        .order_by(Enrollment.id)
+    ).all()
+    for enrollment in completed:
+        try:
+            issue_certificate(enrollment, actor=actor)
+        except CertificateError:
+            # Completion withdrawn since the list was read: that trainee gets none, the rest do.
+            continue
 
 
 def reissue_certificate(certificate: Certificate, *, actor: Person, now=None) -> Certificate:
@@ -256,6 +275,11 @@ def _lock_certificate(certificate: Certificate) -> None:
     takes, and read the certificate again: a withdrawal may just have revoked it."""
     lock_row(Enrollment, certificate.enrollment_id)
     db.session.refresh(certificate)
+
+
+def certificate_of(enrollment: Enrollment) -> Certificate | None:
+    """The enrollment's certificate, valid or revoked, if one was ever issued."""
+    return db.session.scalar(select(Certificate).where(Certificate.enrollment_id == enrollment.id))
 
 
 def find_certificate(serial: str) -> Certificate | None:
