@@ -57,6 +57,11 @@ def enroll(db, make_person):
         columns.setdefault(
             "waitlist_position", 1 if status is EnrollmentStatus.WAITLISTED else None
         )
+        # The database refuses a confirmed or cancelled enrollment without its moment.
+        if status is EnrollmentStatus.CONFIRMED:
+            columns.setdefault("confirmed_at", datetime.now(UTC))
+        elif status is EnrollmentStatus.CANCELLED:
+            columns.setdefault("cancelled_at", datetime.now(UTC))
         enrollment = Enrollment(
             run_id=run.id,
             person_id=person.id,

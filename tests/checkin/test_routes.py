@@ -274,7 +274,7 @@ def test_walk_in_to_a_full_run_says_so_on_the_screen(
     login, staff_member, live_session, enroll, make_person
 ):
     for _ in range(live_session.run.capacity):
-        enroll(live_session.run, confirmed_at=utcnow())
+        enroll(live_session.run)
     person = make_person()
     db.session.commit()
     client = login(staff_member)
