@@ -165,6 +165,7 @@ def build_data(iterations: int) -> dict:
                 status=EnrollmentStatus.CONFIRMED,
                 channel=Channel.DESK,
                 created_by_id=instructor.id,
+                confirmed_at=now,
             )
         )
     db.session.commit()

@@ -7,7 +7,7 @@ from datetime import date
 
 from training.accounts.models import Role
 from training.catalog.models import Audience
-from training.checkin.models import Attendance, AttendanceStatus
+from training.checkin.models import ATTENDED_STATUSES, Attendance, AttendanceStatus
 from training.enrollment.models import EnrollmentStatus
 
 RESIDENT_LINE = "구민 정보화교육 운영 - 교육횟수/인원: 2회 / 2명"
@@ -15,13 +15,21 @@ STAFF_LINE = "직원 정보화교육 운영 - 교육횟수/인원: 1회 / 1명"
 COURSES_LINE = "교육과정: 3개 과정"
 
 
+def attendance(session, enrollment, status: AttendanceStatus) -> Attendance:
+    """A mark as the door records it: present and late carry the moment of check-in."""
+    return Attendance(
+        session_id=session.id,
+        enrollment_id=enrollment.id,
+        status=status,
+        checked_in_at=session.starts_at if status in ATTENDED_STATUSES else None,
+    )
+
+
 def mark(db, run, enrollment, statuses) -> None:
     """One attendance mark per session of the run, in session order."""
     sessions = sorted(run.sessions, key=lambda s: s.starts_at)
     for session, status in zip(sessions, statuses, strict=True):
-        db.session.add(
-            Attendance(session_id=session.id, enrollment_id=enrollment.id, status=status)
-        )
+        db.session.add(attendance(session, enrollment, status))
 
 
 def build_programme(db, make_run, make_person, make_enrollment) -> dict:

@@ -11,9 +11,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from tests.stats import attendance
 from training.accounts.models import Role
 from training.audit.models import AuditEntry
-from training.checkin.models import Attendance, AttendanceStatus
+from training.checkin.models import AttendanceStatus
 from training.enrollment.models import EnrollmentStatus
 from training.fonts import register_korean_font
 from training.stats.attendance_sheet import (
@@ -174,7 +175,7 @@ def marked_run(db, make_run, make_person, make_enrollment):
     for session, status in zip(
         run.sessions, (AttendanceStatus.PRESENT, AttendanceStatus.EXCUSED), strict=False
     ):
-        db.session.add(Attendance(session_id=session.id, enrollment_id=hong.id, status=status))
+        db.session.add(attendance(session, hong, status))
     db.session.commit()
     return run
 

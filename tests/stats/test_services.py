@@ -4,8 +4,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.stats import attendance
 from training.catalog.models import Audience, Room, Venue
-from training.checkin.models import Attendance, AttendanceStatus
+from training.checkin.models import AttendanceStatus
 from training.enrollment.models import EnrollmentStatus
 from training.stats.models import Plan
 from training.stats.services import (
@@ -37,9 +38,7 @@ def mark(db):
         sessions = sorted(enrollment.run.sessions, key=lambda s: s.starts_at)
         for session, status in zip(sessions, statuses, strict=False):
             if status is not None:
-                db.session.add(
-                    Attendance(session_id=session.id, enrollment_id=enrollment.id, status=status)
-                )
+                db.session.add(attendance(session, enrollment, status))
         db.session.flush()
 
     return add
