@@ -1,4 +1,5 @@
-"""Seats under real concurrency: several processes enrolling through the API at once."""
+"""Seats under real concurrency: several processes enrolling, cancelling or registering
+walk-ins at the same moment, through the API or the services."""
 
 import contextlib
 import multiprocessing
@@ -9,15 +10,14 @@ import pytest
 from processes import run_in_processes, run_together
 from sqlalchemy import select
 
+from training.accounts.models import Role
 from training.accounts.services import issue_token
-from training.catalog.models import CourseRun
+from training.catalog.models import CourseRun, Session
 from training.enrollment.models import Enrollment, EnrollmentStatus
 from training.enrollment.services import cancel_enrollment, run_counts
 from training.extensions import db
 
 # Other processes must see the data these tests set up.
-pytestmark = pytest.mark.real_commits
-
 pytestmark = pytest.mark.real_commits
 
 PROCESSES = 5
@@ -161,3 +161,78 @@ def test_cancellations_in_two_overlapping_runs_confirm_the_waiting_person_once(
     else:
         # Passed over in the first run, whose seat stays free: nobody else waits there.
         assert run_counts(db.session.get(CourseRun, first_id)).confirmed == 0
+
+
+def _walk_in_or_enroll_and_hold(app, item):
+    """Take a seat at the door or on the web, then hold the transaction as above; answers
+    "confirmed" or the refusal's code."""
+    from training.accounts.models import Person
+    from training.checkin.services import add_walk_in
+    from training.enrollment.services import enroll_person
+    from training.errors import RuleError
+
+    kind, target_id, person_id, staff_id, barrier = item
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        try:
+            if kind == "walk_in":
+                staff = db.session.get(Person, staff_id)
+                add_walk_in(db.session.get(Session, target_id), person, actor=staff)
+            else:
+                enroll_person(db.session.get(CourseRun, target_id), person)
+        except RuleError as refusal:
+            db.session.rollback()
+            answer = refusal.code
+        else:
+            answer = "confirmed"
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=HOLD_SECONDS)
+        db.session.commit()
+    return answer
+
+
+def test_walk_in_and_web_enrollment_at_the_same_hours_confirm_one_seat(
+    app, database_url, make_run, make_person
+):
+    # One run meets now, where staff register the person at the door; the other meets at
+    # the same hours and takes enrollments on the web: the person may hold only one seat.
+    now = datetime.now(UTC)
+    door, web = (
+        make_run(
+            capacity=5,
+            sessions=1,
+            starts_on=date.today() + timedelta(days=7),
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=1),
+        )
+        for _ in range(2)
+    )
+    live = [
+        Session(
+            run_id=run.id, starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=2)
+        )
+        for run in (door, web)
+    ]
+    db.session.add_all(live)
+    person, staff = make_person(), make_person(role=Role.STAFF)
+    db.session.commit()
+    barrier = multiprocessing.get_context("spawn").Barrier(2)
+
+    answers = run_together(
+        _walk_in_or_enroll_and_hold,
+        database_url,
+        app.instance_path,
+        [
+            [("walk_in", live[0].id, person.id, staff.id, barrier)],
+            [("enroll", web.id, person.id, None, barrier)],
+        ],
+    )
+
+    assert sorted(answers) == ["confirmed", "schedule_conflict"]
+    db.session.expire_all()
+    confirmed = db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.person_id == person.id, Enrollment.status == EnrollmentStatus.CONFIRMED
+        )
+    ).all()
+    assert len(confirmed) == 1
