@@ -17,6 +17,7 @@ from training.certificates.services import issue_certificate
 from training.clock import month_bounds, parse_month
 from training.enrollment.models import Enrollment, EnrollmentStatus
 from training.extensions import db
+from training.rows import get_row
 
 CHUNK = 200
 
@@ -28,7 +29,7 @@ class BatchError(Exception):
 def runs_for(run_id: int | None, month: str | None) -> list[CourseRun]:
     """The run named, or every run that ended in the month."""
     if run_id is not None:
-        run = db.session.get(CourseRun, run_id) if 0 < run_id < 2**31 else None
+        run = get_row(CourseRun, run_id)
         if run is None:
             raise BatchError(f"No run has id {run_id}.")
         return [run]
