@@ -1,15 +1,25 @@
-"""Engine set-up per database: SQLite pragmas and how transactions begin."""
+"""Engine set-up per database: SQLite pragmas, how transactions begin, and, under testing,
+a guard that refuses writes in requests that declared they only read."""
 
-from flask import current_app, g, has_request_context, request
+import re
+
+from flask import current_app, g, has_request_context, request, request_finished
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE)\b", re.IGNORECASE)
+
+
+class WriteInReadOnlyRequest(RuntimeError):
+    """A GET (or HEAD, OPTIONS) view wrote without being marked ``writes_on_read``."""
 
 
 def configure_engine(engine: Engine) -> None:
-    """Make SQLite safe for several worker processes writing at once."""
+    """Make SQLite safe for several worker processes writing at once; under testing, make a
+    write in a read-only request fail."""
+    _guard_read_only_requests(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -40,6 +50,30 @@ def writes_on_read(view):
     """Mark a GET view that writes (an audit entry, say): its transaction takes the lock."""
     view.writes_on_read = True
     return view
+
+
+def _guard_read_only_requests(engine: Engine) -> None:
+    # On SQLite a read-only request begins deferred, so an unmarked write there races other
+    # writers unseen: in tests such a write is stopped, and reported even if a view or an error
+    # handler swallows the exception.
+    @event.listens_for(engine, "before_cursor_execute")
+    def refuse_write(connection, cursor, statement, parameters, context, executemany):
+        if not (has_request_context() and current_app.testing and _request_only_reads()):
+            return
+        if WRITE_STATEMENT.match(statement):
+            g.write_in_read_only_request = WriteInReadOnlyRequest(
+                f"{request.method} {request.path} ({request.endpoint}) wrote without "
+                f"@writes_on_read: {statement.split(maxsplit=3)[:3]}"
+            )
+            raise g.write_in_read_only_request
+
+    request_finished.connect(_report_write_in_read_only_request)
+
+
+def _report_write_in_read_only_request(sender, response, **extra):
+    refused = g.pop("write_in_read_only_request", None)
+    if refused is not None:
+        raise refused
 
 
 def _request_only_reads() -> bool:
