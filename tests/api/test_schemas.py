@@ -13,7 +13,7 @@ from training.api.refusals import Refusal, refusals_of
 from training.catalog.models import Audience, Selection
 from training.catalog.services import RunFilters
 from training.checkin.models import AttendanceStatus, CheckInMethod
-from training.checkin.services import CheckInError
+from training.checkin.scans import CheckInError
 from training.enrollment.listings import list_runs
 from training.enrollment.models import Channel, EnrollmentStatus
 from training.enrollment.services import EnrollmentError

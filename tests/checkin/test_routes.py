@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from training.catalog.models import Session
 from training.checkin.models import Attendance, AttendanceStatus
-from training.checkin.services import current_step, self_check_in_code
+from training.checkin.selfcheckin import current_step, self_check_in_code
 from training.clock import utcnow
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.extensions import db

@@ -13,24 +13,21 @@ from sqlalchemy import select
 from training.accounts.models import Role
 from training.audit.models import AuditEntry
 from training.catalog.models import Session
+from training.checkin.closing import close_session
 from training.checkin.models import Attendance, AttendanceStatus, CheckInMethod
-from training.checkin.services import (
+from training.checkin.noshow import lift_bar
+from training.checkin.rosters import can_run_session, sessions_today_for
+from training.checkin.scans import (
     CheckInError,
     add_walk_in,
-    can_run_session,
     check_in_by_pass,
     check_in_window,
-    close_session,
-    current_step,
-    lift_bar,
     mark_attendance,
     person_for_pass,
     record_check_in,
-    self_check_in,
-    self_check_in_code,
-    sessions_today_for,
     status_at,
 )
+from training.checkin.selfcheckin import current_step, self_check_in, self_check_in_code
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.enrollment.services import EnrollmentError, enroll_person
 from training.errors import RuleError

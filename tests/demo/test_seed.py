@@ -342,7 +342,8 @@ def test_force_adds_the_demo_beside_other_data_but_never_twice(db, make_person):
 
 
 def test_demo_has_a_class_in_progress_for_the_demo_instructor(db):
-    from training.checkin.services import check_in_window, roster, sessions_today_for
+    from training.checkin.rosters import roster, sessions_today_for
+    from training.checkin.scans import check_in_window
 
     seed()
     instructor = db.session.scalar(select(Person).where(Person.phone == "01000000003"))

@@ -167,7 +167,7 @@ def _walk_in_or_enroll_and_hold(app, item):
     """Take a seat at the door or on the web, then hold the transaction as above; answers
     "confirmed" or the refusal's code."""
     from training.accounts.models import Person
-    from training.checkin.services import add_walk_in
+    from training.checkin.scans import add_walk_in
     from training.enrollment.services import enroll_person
     from training.errors import RuleError
 

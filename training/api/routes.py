@@ -33,7 +33,8 @@ from training.certificates.documents import public_facts
 from training.certificates.services import find_certificate
 from training.checkin.models import CheckInMethod
 from training.checkin.presenters import CheckInJson, RosterJson, parse_scanned_at
-from training.checkin.services import can_run_session, check_in_by_pass
+from training.checkin.rosters import can_run_session
+from training.checkin.scans import check_in_by_pass
 from training.enrollment.listings import get_run_listing, list_runs
 from training.enrollment.models import Channel, Enrollment
 from training.enrollment.services import cancel_enrollment, enroll_person, enrollments_of

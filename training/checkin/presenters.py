@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field, create_model
 
 from training.catalog.models import Session
 from training.checkin.models import Attendance, AttendanceStatus, CheckInMethod
-from training.checkin.services import CheckInError, CheckInResult, RosterLine, counts, roster
+from training.checkin.rosters import RosterLine, counts, roster
+from training.checkin.scans import CheckInError, CheckInResult
 from training.clock import to_seoul
 
 MAX_SCANNED_AT_LENGTH = 40

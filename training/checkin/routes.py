@@ -21,26 +21,25 @@ from flask_login import current_user, login_required
 from training.accounts.services import AccountError, find_by_phone, normalize_phone
 from training.catalog.models import Session
 from training.checkin import bp
+from training.checkin.closing import close_session
 from training.checkin.decoding import FrameError, decode_qr
 from training.checkin.forms import MarkForm, SelfCheckInForm, WalkInForm
 from training.checkin.models import AttendanceStatus, CheckInMethod
 from training.checkin.presenters import error_body, parse_scanned_at, result_json, state_json
-from training.checkin.services import (
+from training.checkin.rosters import can_run_session, counts, roster, sessions_today_for
+from training.checkin.scans import (
     CheckInError,
     CheckInResult,
     add_walk_in,
-    can_run_session,
     check_in_by_pass,
     check_in_window,
-    close_session,
-    counts,
-    current_step,
     mark_attendance,
     record_check_in,
-    roster,
+)
+from training.checkin.selfcheckin import (
+    current_step,
     self_check_in,
     self_check_in_code,
-    sessions_today_for,
     todays_sessions_of,
 )
 from training.clock import utcnow

@@ -15,7 +15,7 @@ from training.accounts.services import (
 )
 from training.catalog.models import CourseRun
 from training.catalog.services import RunFilters
-from training.checkin.services import lift_bar
+from training.checkin.noshow import lift_bar
 from training.clock import utcnow
 from training.database import writes_on_read
 from training.desk import bp
