@@ -12,6 +12,7 @@ from training.accounts.models import Person, Role
 from training.certificates.models import Certificate, CertificateCounter
 from training.certificates.services import (
     CertificateError,
+    complete_run,
     decide_completion,
     format_serial,
     issue_certificate,
@@ -92,21 +93,23 @@ def test_same_enrollment_issued_at_once_gets_one_certificate(
     assert last_number_of(2022) == CONTENDED
 
 
-def _issue_or_withdraw(app, item):
-    """Issue a certificate, or withdraw completion, for one enrollment, released together with
-    the other process through the enrollment's own barrier."""
-    action, enrollment_id, staff_id, barrier = item
+def _race(app, item):
+    """Issue a certificate, withdraw completion (staff) or judge the run, for one enrollment,
+    released together with the other process through the enrollment's own barrier."""
+    action, enrollment_id, barrier = item
     with app.app_context():
         barrier.wait(timeout=60)
         try:
             enrollment = db.session.get(Enrollment, enrollment_id)
             if action == "issue":
                 issue_certificate(enrollment, actor=None)
-            else:
-                staff = db.session.get(Person, staff_id)
+            elif action == "withdraw":
+                staff = db.session.scalar(select(Person).where(Person.role == Role.STAFF))
                 decide_completion(
                     enrollment, CompletionOverride.WITHDRAWN, actor=staff, reason="대리 출석"
                 )
+            else:
+                complete_run(enrollment.run)
             db.session.commit()
         except CertificateError as refusal:
             db.session.rollback()
@@ -117,33 +120,54 @@ def _issue_or_withdraw(app, item):
         return action, enrollment_id, "done"
 
 
-def test_withdrawing_completion_while_issuing_leaves_no_live_certificate(
-    app, database_url, make_run, make_enrollment, make_person
-):
-    # One process issues and the other withdraws, enrollment by enrollment, each pair released
-    # at the same moment: without locks the withdrawal misses the certificate being issued.
-    run = make_run(starts_on=date(2022, 3, 2), capacity=RACES)
-    ids = [make_enrollment(run, completed_at=COMPLETED).id for _ in range(RACES)]
-    staff = make_person(role=Role.STAFF)
-    db.session.commit()
+def race_in_processes(database_url, instance_path, ids, actions):
+    """One process per action, each going through the enrollments in order; every
+    enrollment's actions start at the same moment."""
     spawn = multiprocessing.get_context("spawn")
-    barriers = [spawn.Barrier(2) for _ in ids]
-
-    answers = run_together(
-        _issue_or_withdraw,
+    barriers = [spawn.Barrier(len(actions)) for _ in ids]
+    return run_together(
+        _race,
         database_url,
-        app.instance_path,
-        [
-            [(action, id_, staff.id, barrier) for id_, barrier in zip(ids, barriers, strict=True)]
-            for action in ("issue", "withdraw")
-        ],
+        instance_path,
+        [[(action, *pair) for pair in zip(ids, barriers, strict=True)] for action in actions],
     )
 
-    assert not [answer for answer in answers if answer[2].startswith("error")]
-    assert {answer[2] for answer in answers} <= {"done", "not_completed"}
-    live_without_completion = db.session.scalars(
+
+def live_certificates_without_completion() -> list[str]:
+    return db.session.scalars(
         select(Certificate.serial)
         .join(Enrollment, Enrollment.id == Certificate.enrollment_id)
         .where(Certificate.revoked_at.is_(None), Enrollment.completed_at.is_(None))
     ).all()
-    assert live_without_completion == []
+
+
+def test_withdrawing_completion_while_issuing_leaves_no_live_certificate(
+    app, database_url, make_run, make_enrollment, make_person
+):
+    # Without the enrollment's lock the withdrawal misses the certificate being issued.
+    run = make_run(starts_on=date(2022, 3, 2), capacity=RACES)
+    ids = [make_enrollment(run, completed_at=COMPLETED).id for _ in range(RACES)]
+    make_person(role=Role.STAFF)
+    db.session.commit()
+
+    answers = race_in_processes(database_url, app.instance_path, ids, ["issue", "withdraw"])
+
+    assert {answer for _, _, answer in answers} <= {"done", "not_completed"}
+    assert live_certificates_without_completion() == []
+
+
+def test_judging_a_run_while_issuing_leaves_no_live_certificate(
+    app, database_url, make_run, make_enrollment
+):
+    # Each trainee completed by an earlier judgement has no attendance: judging again
+    # withdraws completion while the certificate is being issued.
+    ids = [
+        make_enrollment(make_run(starts_on=date(2022, 3, 2)), completed_at=COMPLETED).id
+        for _ in range(RACES)
+    ]
+    db.session.commit()
+
+    answers = race_in_processes(database_url, app.instance_path, ids, ["issue", "judge"])
+
+    assert {answer for _, _, answer in answers} <= {"done", "not_completed"}
+    assert live_certificates_without_completion() == []
