@@ -187,13 +187,15 @@ def _overridden_rules(
         if refusal is not None:
             raise refusal
         return []
+    refusals = list(_refusals(run, person, enrollment, now=now))
+    if not refusals:
+        return []
     if actor is None or not actor.is_staff:
         raise EnrollmentError(
             "override_not_allowed", _("규칙 예외는 담당자만 허용할 수 있습니다."), status=403
         )
     if len(reason) > 200:
         raise EnrollmentError("reason_too_long", _("사유는 200자 이내로 적어 주세요."), status=400)
-    refusals = list(_refusals(run, person, enrollment, now=now))
     for refusal in refusals:
         if not refusal.can_be_overridden:
             raise refusal
