@@ -12,10 +12,10 @@ from training.accounts.models import Person
 from training.catalog.models import Session
 from training.checkin.models import Attendance, AttendanceStatus, CheckInMethod
 from training.checkin.noshow import apply_no_show_rule
-from training.checkin.rosters import confirmed_enrollments
 from training.checkin.scans import CheckInError
 from training.clock import utcnow
 from training.enrollment.models import Enrollment, EnrollmentStatus
+from training.enrollment.services import confirmed_in_name_order
 from training.extensions import db
 from training.locking import lock_row
 
@@ -33,7 +33,7 @@ def close_session(session: Session, *, actor: Person, now: datetime | None = Non
     ).scalars()
     done = set(marked)
     absent = []
-    for enrollment in confirmed_enrollments(session):
+    for enrollment in confirmed_in_name_order(session.run_id):
         if enrollment.id in done:
             continue
         db.session.add(

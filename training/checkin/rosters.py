@@ -10,7 +10,8 @@ from training.accounts.models import Person, Role
 from training.catalog.models import CourseRun, Session
 from training.checkin.models import Attendance, AttendanceStatus
 from training.clock import seoul_day_bounds, utcnow
-from training.enrollment.models import Enrollment, EnrollmentStatus
+from training.enrollment.models import Enrollment
+from training.enrollment.services import confirmed_in_name_order
 from training.extensions import db
 
 
@@ -49,7 +50,7 @@ def roster(session: Session) -> list[RosterLine]:
         a.enrollment_id: a
         for a in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))
     }
-    return [RosterLine(e, marks.get(e.id)) for e in confirmed_enrollments(session)]
+    return [RosterLine(e, marks.get(e.id)) for e in confirmed_in_name_order(session.run_id)]
 
 
 def counts(lines: list[RosterLine]) -> dict[str, int]:
@@ -60,17 +61,3 @@ def counts(lines: list[RosterLine]) -> dict[str, int]:
             result[line.attendance.status.value] += 1
     result["expected"] = len(lines)
     return result
-
-
-def confirmed_enrollments(session: Session) -> list[Enrollment]:
-    """Everyone confirmed in the session's run, by name, with their person loaded."""
-    return db.session.scalars(
-        select(Enrollment)
-        .join(Person, Person.id == Enrollment.person_id)
-        .where(
-            Enrollment.run_id == session.run_id,
-            Enrollment.status == EnrollmentStatus.CONFIRMED,
-        )
-        .options(joinedload(Enrollment.person))
-        .order_by(Person.name, Enrollment.id)
-    ).all()

@@ -9,7 +9,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from training import audit
 from training.accounts.models import Person, Role
@@ -544,3 +544,15 @@ def enrollments_of(person: Person) -> list[Enrollment]:
         .unique()
         .all()
     )
+
+
+def confirmed_in_name_order(run_id: int) -> list[Enrollment]:
+    """The run's confirmed enrollments with their people, in name order (가나다), as rosters
+    and pass cards list them."""
+    return db.session.scalars(
+        select(Enrollment)
+        .join(Enrollment.person)
+        .where(Enrollment.run_id == run_id, Enrollment.status == EnrollmentStatus.CONFIRMED)
+        .options(contains_eager(Enrollment.person))
+        .order_by(Person.name, Enrollment.id)
+    ).all()

@@ -12,8 +12,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
 from training import audit
 from training.accounts.models import Person
@@ -21,7 +19,7 @@ from training.accounts.services import mask_phone
 from training.catalog.models import CourseRun
 from training.clock import to_seoul, utcnow
 from training.database import writes_on_read
-from training.enrollment.models import Enrollment, EnrollmentStatus
+from training.enrollment.services import confirmed_in_name_order
 from training.extensions import db
 from training.fonts import register_korean_font
 from training.forms import ConfirmForm
@@ -86,13 +84,7 @@ def desk_person_pdf(person_id: int):
 def desk_run_pdf(run_id: int):
     run = db.get_or_404(CourseRun, run_id)
     # In name order (가나다), as staff hand the cards out.
-    enrollments = db.session.scalars(
-        select(Enrollment)
-        .join(Enrollment.person)
-        .where(Enrollment.run_id == run_id, Enrollment.status == EnrollmentStatus.CONFIRMED)
-        .options(contains_eager(Enrollment.person))
-        .order_by(Person.name, Enrollment.id)
-    ).all()
+    enrollments = confirmed_in_name_order(run_id)
     if not enrollments:
         flash(_("수강이 확정된 사람이 없어 인쇄할 출석 패스가 없습니다."), "info")
         return redirect(url_for("desk.run_roster", run_id=run_id))
