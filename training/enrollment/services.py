@@ -90,13 +90,7 @@ def enroll_person(
         refusal = next(_refusals(run, person, None, now=now, seats=False), None)
         if refusal is not None:
             raise refusal
-        enrollment = Enrollment(
-            run_id=run.id,
-            person_id=person.id,
-            channel=channel,
-            created_by_id=actor.id,
-            created_at=now,
-        )
+        enrollment = _new_enrollment(run, person, actor=actor, channel=channel, now=now)
         if run.selection is Selection.LOTTERY:
             enrollment.status = EnrollmentStatus.APPLIED
         else:
@@ -144,13 +138,7 @@ def confirm_seat(
 
     overridden = _overridden_rules(run, person, enrollment, now, actor, override_reason)
     if enrollment is None:
-        enrollment = Enrollment(
-            run_id=run.id,
-            person_id=person.id,
-            channel=channel,
-            created_by_id=actor.id,
-            created_at=now,
-        )
+        enrollment = _new_enrollment(run, person, actor=actor, channel=channel, now=now)
         db.session.add(enrollment)
     position = enrollment.waitlist_position
     enrollment.status = EnrollmentStatus.CONFIRMED
@@ -170,6 +158,14 @@ def confirm_seat(
             person_id=person.id,
         )
     return enrollment
+
+
+def _new_enrollment(
+    run: CourseRun, person: Person, *, actor: Person, channel: Channel, now: datetime
+) -> Enrollment:
+    return Enrollment(
+        run_id=run.id, person_id=person.id, channel=channel, created_by_id=actor.id, created_at=now
+    )
 
 
 def _overridden_rules(
