@@ -2,7 +2,7 @@
 """Set up and run the project with nothing but Python 3.11+.
 
     python3 dev.py serve   install, migrate, load the demo data (first time), start the server
-    python3 dev.py test    install with the test tools and run the whole suite
+    python3 dev.py test    install with the test tools and run the whole suite on both cores
 
 Everything is installed into .venv beside this file; nothing else on the machine changes.
 """
@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -100,6 +101,26 @@ def find_chromium() -> str | None:
     return shutil.which("chromium")
 
 
+def parallel(pytest_args: list[str]) -> list[str]:
+    """pytest-xdist's ``-n auto`` (a worker per core), unless the caller chose ``-n`` or
+    turned xdist off with ``-p no:xdist``."""
+    for arg in pytest_args:
+        if arg.startswith(("-n", "--numprocesses")) or arg.endswith("no:xdist"):
+            return []
+    return ["-n", "auto"]
+
+
+def run_suite(pytest: list, database: str, name: str) -> int:
+    """Run the suite on one database, say how long it took, and return pytest's exit code."""
+    say(f"Running the test suite on {name}")
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(a) for a in pytest], cwd=ROOT, env={**os.environ, "TRAINING_TEST_DATABASE": database}
+    )
+    say(f"{name}: {time.monotonic() - started:.0f} s")
+    return result.returncode
+
+
 def test(options) -> None:
     install("dev")
     if find_chromium() is None:
@@ -107,27 +128,17 @@ def test(options) -> None:
             "Chromium was not found: the browser tests (tests/browser) will be SKIPPED. "
             "Install Debian's chromium package (or set CHROMIUM) to run them."
         )
-    pytest = [PYTHON, "-m", "pytest", "-rs", *options.pytest_args]
-    say("Running the test suite on SQLite")
-    sqlite = subprocess.run(
-        [str(a) for a in pytest], cwd=ROOT, env={**os.environ, "TRAINING_TEST_DATABASE": "sqlite"}
-    )
+    pytest = [PYTHON, "-m", "pytest", "-rs", *parallel(options.pytest_args), *options.pytest_args]
+    sqlite = run_suite(pytest, "sqlite", "SQLite")
     postgres_url = os.environ.get("TRAINING_TEST_POSTGRES_URL")
     if not postgres_url:
         say(
             "TRAINING_TEST_POSTGRES_URL is not set: the suite did NOT run on PostgreSQL. "
             "Set it (e.g. postgresql://postgres@127.0.0.1:5432/test) to run it there too."
         )
-        sys.exit(sqlite.returncode)
-    say("Running the test suite on PostgreSQL")
-    postgres = subprocess.run(
-        [str(a) for a in pytest], cwd=ROOT, env={**os.environ, "TRAINING_TEST_DATABASE": "postgres"}
-    )
-    failed = [
-        name
-        for name, result in (("SQLite", sqlite), ("PostgreSQL", postgres))
-        if result.returncode != 0
-    ]
+        sys.exit(sqlite)
+    postgres = run_suite(pytest, "postgres", "PostgreSQL")
+    failed = [name for name, code in (("SQLite", sqlite), ("PostgreSQL", postgres)) if code != 0]
     if failed:
         say("Failed on: " + ", ".join(failed))
         sys.exit(1)
@@ -146,8 +157,14 @@ def main() -> None:
     )
     serve_parser.add_argument("--workers", type=int, default=2)
     test_parser = commands.add_parser("test", help="install and run the whole test suite")
-    test_parser.add_argument("pytest_args", nargs="*", help="passed on to pytest")
-    options = parser.parse_args()
+    test_parser.add_argument("pytest_args", nargs="*", help="passed on to pytest, options too")
+    arguments = sys.argv[1:]
+    # argparse would take pytest's options (-k, -n, -p) for its own: they go through untouched.
+    testing = arguments[:1] == ["test"]
+    options = parser.parse_args(arguments[:1] if testing else arguments)
+    if testing:
+        rest = arguments[1:]
+        options.pytest_args = rest[1:] if rest[:1] == ["--"] else rest
     {"serve": serve, "test": test}[options.command](options)
 
 

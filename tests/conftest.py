@@ -1,4 +1,12 @@
-"""Fixtures: an app on a fresh database per test, and builders for the usual records.
+"""Fixtures: one app for the whole run, each test in a transaction rolled back at its end, and
+builders for the usual records.
+
+``app`` is built once (per pytest-xdist worker) and each test gets it in a fresh app context,
+its configuration restored afterwards, and empty tables: everything the test and the code do,
+commits included, happens in one transaction on one connection that is rolled back at the end
+(a commit in the code releases a savepoint inside it). A test whose data other processes,
+threads or connections must see is marked ``real_commits``: it commits for real, as the
+application does, and every table is emptied before and after it.
 
 Builders: ``make_person``, ``make_room``, ``make_run`` (registration around the fixed ``NOW``),
 ``make_open_run`` (registration open around the real clock, for the routes), ``make_enrollment``
@@ -6,15 +14,17 @@ Builders: ``make_person``, ``make_room``, ``make_run`` (registration around the 
 ``staff`` and ``desk`` (a member of staff and their logged-in client) and ``count_rows``.
 
 The suite runs on SQLite by default; with TRAINING_TEST_DATABASE=postgres it runs on the
-PostgreSQL named by TRAINING_TEST_POSTGRES_URL."""
+PostgreSQL named by TRAINING_TEST_POSTGRES_URL. Each xdist worker has a database of its own."""
 
 import os
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 import pytest
 from flask import g
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, func, make_url, select, text
 
 from training import create_app
@@ -34,15 +44,19 @@ from training.catalog.models import (
 from training.config import normalize_database_url
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.extensions import db as _db
+from training.extensions import limiter
 
 pytest_plugins = ["tests.api_contract"]
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 10:00 in Seoul
 
+# "gw0", "gw1"... under pytest-xdist.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    """SQLite in a temporary folder, or a PostgreSQL database of this test run's own."""
+    """SQLite in a temporary folder, or a PostgreSQL database of this run and worker's own."""
     if os.environ.get("TRAINING_TEST_DATABASE") != "postgres":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
         return
@@ -50,7 +64,7 @@ def database_url(tmp_path_factory):
     if not server_url:
         pytest.exit("TRAINING_TEST_DATABASE=postgres needs TRAINING_TEST_POSTGRES_URL", 2)
     server = make_url(normalize_database_url(server_url))
-    name = f"training_test_{os.getpid()}"
+    name = f"training_test_{WORKER}_{os.getpid()}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -63,43 +77,84 @@ def database_url(tmp_path_factory):
         admin.dispose()
 
 
+class JoinedSession(FlaskSession):
+    """A session that works on the connection it is bound to, when it is bound to one.
+
+    Flask-SQLAlchemy 3 picks the app's engine before it looks at the session's bind
+    (pallets-eco/flask-sqlalchemy#1167), so a test's connection would be passed over."""
+
+    def get_bind(self, *args, **kwargs):
+        if self.bind is not None:
+            return self.bind
+        return super().get_bind(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
-def _schema(database_url, tmp_path_factory):
-    """Create the tables once per test run; each test then starts from empty tables."""
+def _app(database_url):
+    """The application, built once, on tables created once."""
     app = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT": False,
+            "RATELIMIT_ENABLED": False,
         }
     )
+    app.test_client_class = FreshRequestClient
+    _db.session.session_factory.class_ = JoinedSession
     with app.app_context():
-        _db.drop_all()
-        _drop_alembic_version()
         _db.create_all()
-    yield
+    yield app
     with app.app_context():
-        empty_all_tables()
-        _db.drop_all()
         _db.engine.dispose()
 
 
-def _drop_alembic_version():
-    with _db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-
-
 def empty_all_tables() -> None:
-    """Remove every row, children first."""
-    with _db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in _db.metadata.sorted_tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            # people and course_runs point at each other: break the cycle first.
-            connection.execute(text("UPDATE people SET barred_run_id = NULL"))
-            for table in reversed(_db.metadata.sorted_tables):
-                connection.execute(table.delete())
+    """Remove every row, children first, and commit."""
+    connection = _db.session.connection()
+    if connection.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in _db.metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        # people and course_runs point at each other: break the cycle first.
+        connection.execute(text("UPDATE people SET barred_run_id = NULL"))
+        for table in reversed(_db.metadata.sorted_tables):
+            connection.execute(table.delete())
+    _db.session.commit()
+
+
+@contextmanager
+def _rolled_back():
+    """Bind db.session to one connection in a transaction that is rolled back at the end; the
+    code's own commits and rollbacks act on savepoints inside it."""
+    factory = _db.session.session_factory
+    options = dict(factory.kw)
+    connection = _db.engine.connect()
+    transaction = connection.begin()
+    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        _db.session.remove()
+        factory.kw.clear()
+        factory.kw.update(options)
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+
+@contextmanager
+def _committed():
+    """Real commits on the app's engine, from and back to empty tables."""
+    empty_all_tables()
+    try:
+        yield
+    finally:
+        _db.session.remove()
+        empty_all_tables()
+        _db.session.remove()
 
 
 class FreshRequestClient(FlaskClient):
@@ -116,24 +171,20 @@ class FreshRequestClient(FlaskClient):
 
 
 @pytest.fixture
-def app(_schema, database_url, tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "test",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT": False,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    app.instance_path = str(tmp_path)
-    app.test_client_class = FreshRequestClient
-    with app.app_context():
-        empty_all_tables()
-        yield app
-        _db.session.remove()
-        _db.engine.dispose()
+def app(_app, request, tmp_path):
+    """The application in an app context of this test's own, on empty tables; a test marked
+    ``real_commits`` commits for real, any other is rolled back at its end."""
+    config = dict(_app.config)
+    # Any other app built in this process (with rate limits, say) turned the shared limiter on.
+    limiter.enabled = config["RATELIMIT_ENABLED"]
+    _app.instance_path = str(tmp_path)
+    isolation = _committed if request.node.get_closest_marker("real_commits") else _rolled_back
+    try:
+        with _app.app_context(), isolation():
+            yield _app
+    finally:
+        _app.config.clear()
+        _app.config.update(config)
 
 
 @pytest.fixture

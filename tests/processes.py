@@ -33,6 +33,11 @@ def _worker(job, database_url, instance_path, items, barrier, results):
 def run_together(job, database_url, instance_path, items_per_process):
     """Start one process per list of items, release them together, and return what
     ``job(app, item)`` (a module-level function) answered for every item."""
+    if db.session.session_factory.kw.get("bind") is not None:
+        raise RuntimeError(
+            "Other processes cannot see the data of a test that is rolled back: "
+            "mark it @pytest.mark.real_commits"
+        )
     # This process must hold no transaction (on SQLite, no lock) while the others run.
     db.session.close()
     context = multiprocessing.get_context("spawn")

@@ -11,6 +11,9 @@ from sqlalchemy import create_engine, make_url, text
 from training import create_app
 from training.extensions import db
 
+# Each upgrade commits to a database of its own.
+pytestmark = pytest.mark.real_commits
+
 
 @pytest.fixture
 def empty_database_url(database_url, tmp_path):

@@ -5,6 +5,7 @@ import multiprocessing
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
+import pytest
 from processes import run_together
 from sqlalchemy import select
 
@@ -19,6 +20,8 @@ from training.certificates.services import (
 )
 from training.enrollment.models import CompletionOverride, Enrollment
 from training.extensions import db
+
+pytestmark = pytest.mark.real_commits
 
 PROCESSES = 4
 ENROLLMENTS = 12

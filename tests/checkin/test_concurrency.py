@@ -1,6 +1,7 @@
 """The same pass scanned at two doors at once: separate processes post the same check-in
 through the API at the same moment, and one attendance record comes out."""
 
+import pytest
 from processes import run_in_processes
 from sqlalchemy import select
 
@@ -8,6 +9,8 @@ from training.accounts.services import issue_token
 from training.checkin.models import Attendance
 from training.extensions import db
 from training.passes.tokens import pass_token_for
+
+pytestmark = pytest.mark.real_commits
 
 PROCESSES = 4
 
