@@ -48,7 +48,7 @@ from training.enrollment.services import EnrollmentError
 from training.errors import RuleError
 from training.extensions import db
 from training.forms import ConfirmForm
-from training.permissions import door_staff_required
+from training.permissions import door_staff_required, staff_required
 from training.rows import get_row
 from training.web import accepts_json, commit_and_flash
 
@@ -220,11 +220,9 @@ def mark(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/walk-in", methods=["POST"])
-@door_staff_required
+@staff_required
 def walk_in(session_id: int):
     session = load_session(session_id)
-    if not current_user.is_staff:
-        abort(403)
     form = WalkInForm()
     if not form.validate_on_submit():
         flash((form.phone.errors or form.override_reason.errors)[0], "error")
