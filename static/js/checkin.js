@@ -319,5 +319,12 @@
   setInterval(flushQueue, 10000);
   writeQueue(readQueue());
   flushQueue();
-  scanInput.focus();
+  // A field the page asks for (the reason for a refused walk-in) keeps the focus it was given.
+  var asked = document.querySelector("[autofocus]:not(#scan-input)");
+  if (asked) {
+    asked.focus();
+    asked.scrollIntoView({ block: "center" });
+  } else {
+    scanInput.focus();
+  }
 })();
