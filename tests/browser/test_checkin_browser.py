@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from training.accounts.models import Role
 from training.checkin.models import Attendance, AttendanceStatus, CheckInMethod
 from training.enrollment.models import Enrollment
 
+from .conftest import PASSWORD
 from .fake_camera import fake_camera_args
 
 try:
@@ -186,3 +188,31 @@ def test_offline_scans_are_sent_when_back(live_server, door, db, launch_browser,
     assert attendance.recorded_at - attendance.checked_in_at >= timedelta(seconds=2.5)
     assert roster_status(page, live_server, door) == "present"
     assert page.evaluate(f"localStorage.getItem('checkin-queue-{door.session_id}')") == "[]"
+
+
+def test_a_refused_walk_in_hands_the_focus_to_the_reason_field(
+    live_server, door, db, make_person, launch_browser
+):
+    staff = make_person(role=Role.STAFF, name="정담당", password=PASSWORD)
+    # An instructor's account is not a resident's: the resident run refuses it.
+    outsider = make_person(role=Role.INSTRUCTOR, name="최외부", password=PASSWORD)
+    staff_phone, outsider_phone = staff.phone, outsider.phone
+    db.session.commit()
+    db.session.close()
+    page = launch_browser().new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#phone", staff_phone)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name="로그인").click()
+    open_screen(page, live_server, door)
+
+    walk_in = page.locator("form[action$='/walk-in']")
+    walk_in.locator("input[name=phone]").fill(outsider_phone)
+    with page.expect_navigation():
+        walk_in.get_by_role("button").click()
+
+    reason = page.locator("[name=override_reason]")
+    expect(page.get_by_role("alert").filter(has_text="구민 계정")).to_be_visible()
+    expect(reason).to_be_focused()
+    expect(reason).to_be_in_viewport()
