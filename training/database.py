@@ -88,3 +88,41 @@ def _request_only_reads() -> bool:
 def _is_memory_database(engine: Engine) -> bool:
     database = engine.url.database
     return not database or database == ":memory:"
+
+
+class sqlite_foreign_keys_off:  # noqa: N801  (used as a statement: with sqlite_foreign_keys_off(...))
+    """For migrations: rebuild SQLite tables with foreign keys off, then check them all and
+    turn them on again; elsewhere, nothing.
+
+    With them on, dropping the old copy of a referenced table (people, course_runs) would
+    refuse, or cascade into, the rows that point at it. SQLite ignores the pragma inside a
+    transaction, and the engine begins one at once (BEGIN IMMEDIATE), hence the raw
+    statements around it."""
+
+    def __init__(self, bind):
+        self.bind = bind
+
+    def __enter__(self):
+        if self.bind.dialect.name == "sqlite":
+            self._pragma("PRAGMA foreign_keys = OFF", end="COMMIT")
+        return self
+
+    def __exit__(self, error_type, error, traceback):
+        if self.bind.dialect.name != "sqlite":
+            return False
+        if error_type is not None:
+            self._pragma("PRAGMA foreign_keys = ON", end="ROLLBACK")
+            return False
+        broken = self.bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            self._pragma("PRAGMA foreign_keys = ON", end="ROLLBACK")
+            raise RuntimeError(f"rows whose foreign keys point nowhere: {broken[:10]}")
+        self._pragma("PRAGMA foreign_keys = ON", end="COMMIT")
+        return False
+
+    def _pragma(self, statement, *, end):
+        raw = self.bind.connection.dbapi_connection
+        if raw.in_transaction:
+            raw.execute(end)
+        raw.execute(statement)
+        raw.execute("BEGIN IMMEDIATE")

@@ -2,7 +2,7 @@
 
 from training.accounts.models import Person
 from training.audit.models import AuditEntry
-from training.catalog.models import Course, CourseRun, Room, Session, Venue
+from training.catalog.models import Closure, Course, CourseRun, Room, Session, Venue
 from training.certificates.models import Certificate, CertificateCounter
 from training.checkin.models import Attendance
 from training.enrollment.models import Enrollment

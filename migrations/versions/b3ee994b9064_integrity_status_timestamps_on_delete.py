@@ -8,6 +8,8 @@ Create Date: 2026-11-30 17:14:11.021977
 from alembic import op
 import sqlalchemy as sa
 
+from training.database import sqlite_foreign_keys_off
+
 
 # revision identifiers, used by Alembic.
 revision = 'b3ee994b9064'
@@ -74,7 +76,7 @@ UNREAD = sa.text('read_at IS NULL')
 
 
 def upgrade():
-    with _sqlite_foreign_keys_off():
+    with sqlite_foreign_keys_off(op.get_bind()):
         for table in TABLES:
             with op.batch_alter_table(table, recreate=_recreate()) as batch_op:
                 for column, referred, ondelete in _foreign_keys(table):
@@ -104,7 +106,7 @@ def upgrade():
 
 
 def downgrade():
-    with _sqlite_foreign_keys_off():
+    with sqlite_foreign_keys_off(op.get_bind()):
         for table in reversed(TABLES):
             with op.batch_alter_table(table, recreate=_recreate()) as batch_op:
                 if table == 'audit_entries':
@@ -141,38 +143,3 @@ def _checks(table):
 def _recreate():
     # SQLite cannot add a CHECK constraint to a table: the table is rebuilt instead.
     return "always" if op.get_bind().dialect.name == "sqlite" else "auto"
-
-
-class _sqlite_foreign_keys_off:
-    """Rebuild SQLite tables with foreign keys off, then check them all and turn them on.
-
-    With them on, dropping the old copy of a referenced table (people, course_runs) would
-    refuse, or cascade into, the rows that point at it. SQLite ignores the pragma inside a
-    transaction, and the engine begins one at once (BEGIN IMMEDIATE), hence the raw
-    statements around it."""
-
-    def __enter__(self):
-        self.bind = op.get_bind()
-        if self.bind.dialect.name == 'sqlite':
-            self._pragma('PRAGMA foreign_keys = OFF', end='COMMIT')
-        return self
-
-    def __exit__(self, error_type, error, traceback):
-        if self.bind.dialect.name != 'sqlite':
-            return False
-        if error_type is not None:
-            self._pragma('PRAGMA foreign_keys = ON', end='ROLLBACK')
-            return False
-        broken = self.bind.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
-        if broken:
-            self._pragma('PRAGMA foreign_keys = ON', end='ROLLBACK')
-            raise RuntimeError(f'rows whose foreign keys point nowhere: {broken[:10]}')
-        self._pragma('PRAGMA foreign_keys = ON', end='COMMIT')
-        return False
-
-    def _pragma(self, statement, *, end):
-        raw = self.bind.connection.dbapi_connection
-        if raw.in_transaction:
-            raw.execute(end)
-        raw.execute(statement)
-        raw.execute('BEGIN IMMEDIATE')

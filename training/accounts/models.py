@@ -62,6 +62,9 @@ class Person(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("birth_year BETWEEN 1900 AND 2100", name="birth_year"),
         CheckConstraint("length(phone) BETWEEN 9 AND 11", name="phone_length"),
+        CheckConstraint(
+            "(setup_code_hash IS NULL) = (setup_code_expires_at IS NULL)", name="setup_code"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +85,10 @@ class Person(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A one-time code, given at the desk, with which a person sets their own password; only
+    # its hash is kept.
+    setup_code_hash: Mapped[str | None] = mapped_column(String(255))
+    setup_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped when staff reissue the QR pass: passes of earlier versions stop working.
     pass_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # Set by the no-show rule: no new enrollments until then.

@@ -8,11 +8,14 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -97,6 +100,8 @@ class Venue(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)
     address: Mapped[str] = mapped_column(String(200))
+    # Shown to residents, who are told to phone the centre.
+    phone: Mapped[str | None] = mapped_column(String(20))
 
     rooms: Mapped[list["Room"]] = relationship(back_populates="venue", order_by="Room.name")
 
@@ -106,18 +111,25 @@ class Room(db.Model):
     __table_args__ = (
         UniqueConstraint("venue_id", "name", name="uq_rooms_venue_name"),
         CheckConstraint("seats > 0", name="seats_positive"),
+        CheckConstraint("pcs IS NULL OR pcs >= 0", name="pcs"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(60))
     seats: Mapped[int] = mapped_column(Integer)
+    pcs: Mapped[int | None] = mapped_column(Integer)
 
     venue: Mapped[Venue] = relationship(back_populates="rooms")
 
 
 class Course(db.Model):
     __tablename__ = "courses"
+    __table_args__ = (
+        CheckConstraint("hours IS NULL OR hours > 0", name="hours"),
+        CheckConstraint("completion_threshold BETWEEN 1 AND 100", name="completion_threshold"),
+        CheckConstraint("lates_per_absence >= 0", name="lates_per_absence"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -127,6 +139,14 @@ class Course(db.Model):
     audience: Mapped[Audience] = mapped_column(enum_column_type(Audience, "audience"))
     delivery: Mapped[Delivery] = mapped_column(enum_column_type(Delivery, "delivery"))
     description: Mapped[str] = mapped_column(Text, default="")
+    # What a new run of the course starts from: its hours and completion rule.
+    hours: Mapped[float | None] = mapped_column(Float)
+    completion_threshold: Mapped[int] = mapped_column(Integer, default=80, server_default="80")
+    is_late_attended: Mapped[bool] = mapped_column(default=True, server_default="1")
+    lates_per_absence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    is_excused_left_out: Mapped[bool] = mapped_column(default=True, server_default="1")
+    # A course with runs is kept for their history; archived, it is offered no more.
+    is_archived: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     runs: Mapped[list["CourseRun"]] = relationship(back_populates="course")
 
@@ -151,6 +171,12 @@ class CourseRun(db.Model):
         CheckConstraint(
             "lottery_drawn_by_id IS NULL OR lottery_drawn_at IS NOT NULL", name="lottery_drawn_by"
         ),
+        CheckConstraint(
+            "(cancelled_at IS NULL AND cancel_reason IS NULL)"
+            " OR (cancelled_at IS NOT NULL AND cancel_reason IS NOT NULL)",
+            name="cancelled",
+        ),
+        CheckConstraint("cancelled_by_id IS NULL OR cancelled_at IS NOT NULL", name="cancelled_by"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,12 +203,20 @@ class CourseRun(db.Model):
     is_excused_left_out: Mapped[bool] = mapped_column(default=True, server_default="1")
     min_age: Mapped[int | None] = mapped_column(Integer)
     max_age: Mapped[int | None] = mapped_column(Integer)
+    # Residents of the district only (the office's DISTRICT_ONLY setting also applies).
+    is_district_only: Mapped[bool] = mapped_column(default=True, server_default="1")
     lottery_seed: Mapped[int | None] = mapped_column(BigInteger)
     lottery_drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lottery_drawn_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A cancelled run keeps its record; it no longer counts as held.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
 
     course: Mapped[Course] = relationship(back_populates="runs")
     room: Mapped[Room | None] = relationship()
@@ -199,6 +233,10 @@ class CourseRun(db.Model):
     def total_hours(self) -> float:
         seconds = sum((s.ends_at - s.starts_at).total_seconds() for s in self.sessions)
         return round(seconds / 3600, 2)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     @property
     def is_lottery(self) -> bool:
@@ -226,3 +264,29 @@ class Session(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
     run: Mapped[CourseRun] = relationship(back_populates="sessions")
+
+
+class Closure(db.Model):
+    """A day with no classes that is not a public holiday: at one venue, or everywhere."""
+
+    __tablename__ = "closures"
+    __table_args__ = (
+        UniqueConstraint("day", "venue_id", name="uq_closures_day_venue"),
+        # NULLs are distinct in a unique constraint: one district-wide closure a day.
+        Index(
+            "uq_closures_day_everywhere",
+            "day",
+            unique=True,
+            sqlite_where=text("venue_id IS NULL"),
+            postgresql_where=text("venue_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    venue: Mapped[Venue | None] = relationship()
