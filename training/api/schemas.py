@@ -3,15 +3,18 @@ describe what goes out, and the OpenAPI document is generated from them. Enumera
 models' own enums; check-in's shapes live beside check-in, in training.checkin.presenters."""
 
 import re
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     RootModel,
+    StrictBool,
+    StrictFloat,
     StrictInt,
     StrictStr,
     WithJsonSchema,
@@ -19,10 +22,23 @@ from pydantic import (
 )
 
 from training.accounts.models import Person, Role
-from training.catalog.models import Audience, Category, Delivery, Level, Selection
+from training.catalog.models import (
+    Audience,
+    Category,
+    Course,
+    CourseRun,
+    Delivery,
+    Level,
+    Selection,
+    Session,
+    Venue,
+)
 from training.clock import MONTH_PATTERN, parse_month, to_seoul
 from training.enrollment.listings import RunListing
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
+
+if TYPE_CHECKING:
+    from training.planning.scheduling import Skipped
 
 MAX_RUNS = 10_000
 
@@ -39,6 +55,61 @@ def _ascii_digits(value: Any) -> Any:
 
 
 Month = Annotated[str, Field(pattern=MONTH_PATTERN.pattern, examples=["2026-03"])]
+
+HOUR_MINUTE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def _text(value: Any) -> Any:
+    # Pydantic would read a number as seconds since 1970, a date or a time of day.
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value
+
+
+def _hour_minute(value: Any) -> Any:
+    if not isinstance(value, str) or not HOUR_MINUTE.match(value):
+        raise ValueError("must be a time of day written HH:MM")
+    return value
+
+
+# Naive times are refused: the API never guesses a time zone.
+Moment = Annotated[
+    AwareDatetime,
+    BeforeValidator(_text),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "examples": ["2026-03-05T10:00:00+09:00"]}
+    ),
+]
+Day = Annotated[
+    date,
+    BeforeValidator(_text),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-03-05"]}),
+]
+TimeOfDay = Annotated[
+    time,
+    BeforeValidator(_hour_minute),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": HOUR_MINUTE.pattern,
+            "description": "Seoul time, HH:MM",
+            "examples": ["10:00"],
+        }
+    ),
+]
+RowId = Annotated[StrictInt, Field(ge=1)]
+Age = Annotated[StrictInt, Field(ge=0, le=150)]
+Hours = Annotated[StrictInt | StrictFloat, Field(gt=0, le=1000)]
+
+
+def _drop_default(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+def optional(**constraints) -> Any:
+    """A field that may be left out but, when given, must have its type (null only if the
+    type allows it): what a PATCH body needs to tell "unchanged" from "cleared"."""
+    return Field(default=None, json_schema_extra=_drop_default, **constraints)
 
 
 class ErrorDetailJson(BaseModel):
@@ -113,6 +184,122 @@ class RunsQuery(BaseModel):
         return parse_month(self.month) if self.month else None
 
 
+class CompletionSettingsBody(BaseModel):
+    """How attendance counts towards completion (optional everywhere; a run takes its
+    course's settings unless told otherwise)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    completion_threshold: StrictInt = optional(
+        ge=1, le=100, description="Attendance (%) needed to complete"
+    )
+    is_late_attended: StrictBool = optional(description="A late arrival counts as attended")
+    lates_per_absence: StrictInt = optional(
+        ge=0, le=100, description="This many lates count as one absence (0: never)"
+    )
+    is_excused_left_out: StrictBool = optional(
+        description="Excused absences are left out of the rate"
+    )
+
+
+class CourseChangesBody(CompletionSettingsBody):
+    """Any of a course's fields; those left out are unchanged."""
+
+    title: StrictStr = optional(max_length=120)
+    category: Category = optional()
+    level: Level = optional()
+    audience: Audience = optional()
+    delivery: Delivery = optional()
+    description: StrictStr = optional(max_length=5000)
+    hours: Hours | None = optional(description="Default hours of a run")
+
+
+class CourseBody(CourseChangesBody):
+    """A new course; its code (C45, C46...) is given when left out."""
+
+    title: StrictStr = Field(max_length=120)
+    category: Category
+    level: Level
+    audience: Audience
+    delivery: Delivery
+    description: StrictStr = Field(default="", max_length=5000)
+    code: StrictStr = optional(max_length=20, examples=["C45"])
+
+
+class RunChangesBody(CompletionSettingsBody):
+    """Any of a run's fields; those left out are unchanged. Changing the room or the
+    time notifies the people enrolled; raising the capacity confirms the waiting list."""
+
+    number: StrictInt = optional(ge=1, le=9999, description="기수 (run number)")
+    room_id: RowId | None = optional(description="null: online")
+    instructor_id: RowId | None = optional()
+    capacity: StrictInt = optional(ge=1, le=10_000)
+    registration_opens_at: Moment = optional()
+    registration_closes_at: Moment = optional()
+    selection: Selection = optional()
+    min_age: Age | None = optional()
+    max_age: Age | None = optional()
+    is_district_only: StrictBool = optional(description="Residents of the district only")
+
+
+class RunBody(RunChangesBody):
+    """A new run of a course, without sessions yet (POST /runs/{id}/sessions adds them); the
+    next free run number when none is given."""
+
+    course_id: RowId
+    capacity: StrictInt = Field(ge=1, le=10_000)
+    registration_opens_at: Moment
+    registration_closes_at: Moment
+
+
+class CancelRunBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: StrictStr = Field(max_length=200, description="Told to every person enrolled")
+
+
+class SessionTimesBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: Moment
+    ends_at: Moment
+
+
+class PatternBody(BaseModel):
+    """Class days from first_date on the weekdays, count of them or up to last_date (one of
+    the two); public holidays and closure days are skipped and do not count."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_date: Day
+    weekdays: list[Annotated[StrictInt, Field(ge=1, le=7)]] = Field(
+        min_length=1, max_length=7, description="ISO weekdays: 1 Monday ... 7 Sunday"
+    )
+    start: TimeOfDay
+    end: TimeOfDay
+    count: StrictInt = optional(ge=1, le=200)
+    last_date: Day = optional()
+
+
+class NewSessionsBody(BaseModel):
+    """One session ({starts_at, ends_at}) or a pattern ({pattern}), not both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: Moment = optional()
+    ends_at: Moment = optional()
+    pattern: PatternBody = optional()
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "NewSessionsBody":
+        single = self.starts_at is not None or self.ends_at is not None
+        if single == (self.pattern is not None):
+            raise ValueError("give either starts_at and ends_at, or a pattern")
+        if single and (self.starts_at is None or self.ends_at is None):
+            raise ValueError("give both starts_at and ends_at")
+        return self
+
+
 class StatsQuery(BaseModel):
     start: Month = Field(alias="from")
     end: Month = Field(alias="to")
@@ -150,6 +337,12 @@ class SessionTimesJson(BaseModel):
     starts_at: datetime
     ends_at: datetime
 
+    @classmethod
+    def of(cls, session: Session) -> "SessionTimesJson":
+        return cls(
+            id=session.id, starts_at=_seoul(session.starts_at), ends_at=_seoul(session.ends_at)
+        )
+
 
 class RunJson(BaseModel):
     """A course run with its live counts; times in Asia/Seoul."""
@@ -181,6 +374,7 @@ class RunJson(BaseModel):
     min_age: int | None
     max_age: int | None
     lottery_drawn_at: datetime | None
+    status: Literal["scheduled", "cancelled"]
 
     @classmethod
     def fields_of(cls, listing: RunListing) -> dict:
@@ -215,11 +409,16 @@ class RunJson(BaseModel):
             "min_age": run.min_age,
             "max_age": run.max_age,
             "lottery_drawn_at": _seoul(run.lottery_drawn_at),
+            "status": run_status(run),
         }
 
     @classmethod
     def of(cls, listing: RunListing) -> "RunJson":
         return cls(**cls.fields_of(listing))
+
+
+def run_status(run: CourseRun) -> Literal["scheduled", "cancelled"]:
+    return "cancelled" if run.is_cancelled else "scheduled"
 
 
 class RunListJson(RootModel[list[RunJson]]):
@@ -233,11 +432,91 @@ class RunDetailJson(RunJson):
 
     @classmethod
     def of(cls, listing: RunListing) -> "RunDetailJson":
-        sessions = [
-            SessionTimesJson(id=s.id, starts_at=_seoul(s.starts_at), ends_at=_seoul(s.ends_at))
-            for s in listing.run.sessions
-        ]
+        sessions = [SessionTimesJson.of(s) for s in listing.run.sessions]
         return cls(**cls.fields_of(listing), sessions=sessions)
+
+
+class SkippedJson(BaseModel):
+    date: date
+    reason: str = Field(description="The holiday's name or the closure's reason")
+
+
+class NewSessionsJson(BaseModel):
+    """The sessions made, and the days a pattern passed over."""
+
+    sessions: list[SessionTimesJson]
+    skipped: list[SkippedJson]
+
+    @classmethod
+    def of(cls, sessions: list[Session], skipped: list["Skipped"]) -> "NewSessionsJson":
+        return cls(
+            sessions=[SessionTimesJson.of(s) for s in sessions],
+            skipped=[SkippedJson(date=day.day, reason=day.reason) for day in skipped],
+        )
+
+
+class RoomJson(BaseModel):
+    id: int
+    name: str
+    seats: int
+
+
+class VenueJson(BaseModel):
+    id: int
+    name: str
+    address: str
+    phone: str | None
+    rooms: list[RoomJson]
+
+    @classmethod
+    def of(cls, venue: Venue) -> "VenueJson":
+        return cls(
+            id=venue.id,
+            name=venue.name,
+            address=venue.address,
+            phone=venue.phone,
+            rooms=[RoomJson(id=r.id, name=r.name, seats=r.seats) for r in venue.rooms],
+        )
+
+
+class VenueListJson(RootModel[list[VenueJson]]):
+    """Venues by name, with their rooms."""
+
+
+class CourseJson(BaseModel):
+    id: int
+    code: str
+    title: str
+    category: Category
+    level: Level
+    audience: Audience
+    delivery: Delivery
+    description: str
+    hours: float | None
+    completion_threshold: int
+    is_late_attended: bool
+    lates_per_absence: int
+    is_excused_left_out: bool
+    is_archived: bool
+
+    @classmethod
+    def of(cls, course: Course) -> "CourseJson":
+        return cls(
+            id=course.id,
+            code=course.code,
+            title=course.title,
+            category=course.category,
+            level=course.level,
+            audience=course.audience,
+            delivery=course.delivery,
+            description=course.description,
+            hours=course.hours,
+            completion_threshold=course.completion_threshold,
+            is_late_attended=course.is_late_attended,
+            lates_per_absence=course.lates_per_absence,
+            is_excused_left_out=course.is_excused_left_out,
+            is_archived=course.is_archived,
+        )
 
 
 class EnrollmentJson(BaseModel):
