@@ -275,17 +275,55 @@ def check_eligibility(run: CourseRun, person: Person) -> None:
         )
 
 
+def has_started(run: CourseRun, now: datetime) -> bool:
+    """Whether the run's first class has begun (a run without sessions has not)."""
+    return any(session.starts_at <= now for session in run.sessions)
+
+
+def cancel_refusal(
+    enrollment: Enrollment, *, actor: Person, now: datetime
+) -> EnrollmentError | None:
+    """Why the actor may not cancel the enrollment now, or None.
+
+    Once classes have begun a person cannot drop their own place online: the centre, which
+    knows whether the seat can still be used, cancels it for them."""
+    run = enrollment.run
+    if not enrollment.is_active:
+        return EnrollmentError("not_cancellable", _("이미 취소된 신청입니다."))
+    if run.ends_on < to_seoul(now).date():
+        return EnrollmentError("not_cancellable", _("끝난 강좌는 취소할 수 없습니다."))
+    if actor.id == enrollment.person_id and has_started(run, now):
+        venue = run.room.venue if run.room is not None else None
+        if venue is not None and venue.phone:
+            message = _(
+                "수업이 이미 시작되어 온라인으로는 취소할 수 없습니다. "
+                "%(venue)s(%(phone)s)에 전화해 주세요.",
+                venue=venue.name,
+                phone=venue.phone,
+            )
+        else:
+            message = _(
+                "수업이 이미 시작되어 온라인으로는 취소할 수 없습니다. 교육장에 전화해 주세요."
+            )
+        return EnrollmentError("run_started", message)
+    return None
+
+
 def cancel_enrollment(
-    enrollment: Enrollment, *, actor: Person, now: datetime | None = None
+    enrollment: Enrollment,
+    *,
+    actor: Person,
+    now: datetime | None = None,
+    reason: str | None = None,
 ) -> Enrollment:
-    """Cancel an enrollment; a freed seat goes at once to the first person waiting."""
+    """Cancel an enrollment; a freed seat goes at once to the first person waiting. Staff
+    cancelling someone else's give the reason, which the audit trail keeps."""
     now = now or utcnow()
     run = lock_row(CourseRun, enrollment.run_id)
     enrollment = lock_row(Enrollment, enrollment.id)
-    if not enrollment.is_active:
-        raise EnrollmentError("not_cancellable", _("이미 취소된 신청입니다."))
-    if run.ends_on < to_seoul(now).date():
-        raise EnrollmentError("not_cancellable", _("끝난 강좌는 취소할 수 없습니다."))
+    refusal = cancel_refusal(enrollment, actor=actor, now=now)
+    if refusal is not None:
+        raise refusal
 
     previous = enrollment.status
     previous_position = enrollment.waitlist_position
@@ -306,8 +344,13 @@ def cancel_enrollment(
             run_id=run.id,
             person_id=enrollment.person_id,
             previous_status=previous.value,
+            reason=_stripped(reason),
         )
     return enrollment
+
+
+def _stripped(reason: str | None) -> str | None:
+    return (reason or "").strip() or None
 
 
 def promote_from_waitlist(run: CourseRun, *, now: datetime | None = None) -> list[Enrollment]:
@@ -375,9 +418,15 @@ def lottery_order(applications: list[tuple[int, bool]], seed: int) -> list[int]:
 
 
 def draw_lottery(
-    run: CourseRun, *, actor: Person, seed: int | None = None, now: datetime | None = None
+    run: CourseRun,
+    *,
+    actor: Person,
+    seed: int | None = None,
+    now: datetime | None = None,
+    reason: str | None = None,
 ) -> list[Enrollment]:
-    """Draw a lottery run once: winners confirmed, the rest waitlisted in drawn order."""
+    """Draw a lottery run once: winners confirmed, the rest waitlisted in drawn order; staff's
+    note on the draw, if any, goes into the audit trail."""
     now = now or utcnow()
     run = lock_row(CourseRun, run.id)
     if run.selection is not Selection.LOTTERY:
@@ -430,6 +479,7 @@ def draw_lottery(
         seed=seed,
         order=order,
         capacity=run.capacity,
+        reason=_stripped(reason),
     )
     return [by_id[i] for i in order]
 
