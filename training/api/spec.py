@@ -116,9 +116,14 @@ def openapi_document() -> dict:
             continue
         view = current_app.view_functions[rule.endpoint]
         local = path.removeprefix(prefix) or "/"
-        paths[local] = copy.deepcopy(item)
-        for method, operation in paths[local].items():
-            operation["responses"] = {
+        # One path may have a view for each method (GET and PATCH /runs/{run_id}): each
+        # operation's refusals are those of its own view.
+        operations = paths.setdefault(local, {})
+        for method, operation in item.items():
+            if method.upper() not in rule.methods:
+                continue
+            operations[method] = copy.deepcopy(operation)
+            operations[method]["responses"] = {
                 **{s: r for s, r in operation["responses"].items() if int(s) < 400},
                 **_refusal_responses(view, method.upper()),
             }
