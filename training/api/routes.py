@@ -25,10 +25,12 @@ from training.api.schemas import (
     StatsQuery,
     TokenBody,
     TokenJson,
+    VenueJson,
+    VenueListJson,
 )
 from training.api.spec import api_operation, openapi_document
 from training.catalog.models import CourseRun, Session
-from training.catalog.services import RunFilters
+from training.catalog.services import RunFilters, list_venues
 from training.certificates.documents import public_facts
 from training.certificates.services import find_certificate
 from training.checkin.models import CheckInMethod
@@ -238,3 +240,10 @@ def stats(query: StatsQuery):
         **figures(period, audience).as_dict(),
         report_lines=report_lines(period),
     )
+
+
+@bp.route("/venues")
+@api_operation(HTTP_200=VenueListJson)
+def venues():
+    """Venues with their rooms (public)"""
+    return VenueListJson([VenueJson.of(venue) for venue in list_venues()])
