@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     from training.desk import bp as desk_bp
     from training.enrollment import bp as enrollment_bp
     from training.passes import bp as passes_bp
+    from training.planning import bp as planning_bp
     from training.stats.routes import bp as stats_bp
     from training.stats.sheet_routes import bp as sheets_bp
 
@@ -70,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
         accounts_bp,
         enrollment_bp,
         desk_bp,
+        planning_bp,
         checkin_bp,
         passes_bp,
         certificates_bp,

@@ -1,0 +1,7 @@
+"""Staff planning ("운영 관리"): venues, courses, runs and their sessions, closures, plans."""
+
+from flask import Blueprint
+
+bp = Blueprint("planning", __name__, url_prefix="/manage")
+
+from training.planning import routes  # noqa: E402, F401
