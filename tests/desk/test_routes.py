@@ -9,6 +9,7 @@ from sqlalchemy import select
 from training.accounts.models import ConsentMethod, Person, Role
 from training.audit.models import AuditEntry
 from training.catalog.models import Audience, Selection
+from training.clock import SEOUL
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 
 
@@ -325,15 +326,221 @@ def test_desk_cancel_promotes_the_first_waitlisted(desk, db, make_open_run, make
     desk.post(f"/desk/runs/{run.id}/enroll", data={"phone": waiting.phone})
     held = db.session.scalar(select(Enrollment).where(Enrollment.person_id == holder.id))
 
-    response = desk.post(f"/desk/enrollments/{held.id}/cancel")
+    response = desk.post(f"/desk/enrollments/{held.id}/cancel", data={"reason": "본인 전화 요청"})
 
     assert response.status_code == 302
     assert response.headers["Location"] == f"/desk/runs/{run.id}"
     db.session.expire_all()
     promoted = db.session.scalar(select(Enrollment).where(Enrollment.person_id == waiting.id))
     assert promoted.status is EnrollmentStatus.CONFIRMED
-    assert "enrollment.cancel" in audit_actions(db)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "enrollment.cancel"))
+    assert (entry.actor_id, entry.detail["reason"]) == (staff.id, "본인 전화 요청")
 
 
 def test_desk_cancel_of_a_missing_enrollment_is_404(desk):
     assert desk.post("/desk/enrollments/999999/cancel").status_code == 404
+
+
+def test_desk_cancel_asks_for_confirmation_first(
+    desk, db, make_open_run, make_person, make_enrollment
+):
+    run = make_open_run()
+    enrollment = make_enrollment(run, make_person(name="윤정희"))
+    db.session.commit()
+    roster = desk.get(f"/desk/runs/{run.id}").get_data(as_text=True)
+    assert f'href="/desk/enrollments/{enrollment.id}/cancel"' in roster
+
+    response = desk.get(f"/desk/enrollments/{enrollment.id}/cancel")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "윤정희님의 신청을 취소할까요?" in html
+    assert "취소 사유" in html
+    db.session.expire_all()
+    assert db.session.get(Enrollment, enrollment.id).status is EnrollmentStatus.CONFIRMED
+
+
+def test_desk_cancel_without_a_reason_is_refused(
+    desk, db, make_open_run, make_enrollment, count_rows
+):
+    run = make_open_run()
+    enrollment = make_enrollment(run)
+    db.session.commit()
+
+    response = desk.post(f"/desk/enrollments/{enrollment.id}/cancel", data={"reason": "   "})
+
+    assert response.status_code == 400
+    assert "취소 사유를 적어 주세요." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Enrollment, enrollment.id).status is EnrollmentStatus.CONFIRMED
+    assert "enrollment.cancel" not in audit_actions(db)
+
+
+def test_desk_cancel_page_says_the_seat_passes_on_only_when_someone_waits(
+    desk, db, make_open_run, make_enrollment
+):
+    run = make_open_run(capacity=1)
+    held = make_enrollment(run)
+    db.session.commit()
+    passes_on = "이 자리는 대기 1번인 분께 바로 넘어가고"
+
+    alone = desk.get(f"/desk/enrollments/{held.id}/cancel").get_data(as_text=True)
+    make_enrollment(run, status=EnrollmentStatus.WAITLISTED, waitlist_position=1)
+    db.session.commit()
+    with_queue = desk.get(f"/desk/enrollments/{held.id}/cancel").get_data(as_text=True)
+
+    assert passes_on not in alone
+    assert "기다리는 분이 없어 자리는 빈자리로 남습니다." in alone
+    assert passes_on in with_queue
+
+
+def test_desk_cancels_a_started_run_for_someone_with_a_reason(
+    desk, db, make_open_run, make_enrollment
+):
+    run = make_open_run(days_ahead=-1, sessions=3)
+    enrollment = make_enrollment(run)
+    db.session.commit()
+    page = desk.get(f"/desk/enrollments/{enrollment.id}/cancel").get_data(as_text=True)
+    assert "수업이 이미 시작된 강좌입니다." in page
+
+    response = desk.post(
+        f"/desk/enrollments/{enrollment.id}/cancel",
+        data={"reason": "건강 문제로 중도 포기"},
+        follow_redirects=True,
+    )
+
+    assert "홍길동님의 신청을 취소했습니다." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Enrollment, enrollment.id).status is EnrollmentStatus.CANCELLED
+
+
+def test_desk_cancel_of_a_cancelled_enrollment_goes_back_to_the_roster(
+    desk, db, make_open_run, make_enrollment
+):
+    run = make_open_run()
+    enrollment = make_enrollment(run, status=EnrollmentStatus.CANCELLED)
+    db.session.commit()
+
+    response = desk.get(f"/desk/enrollments/{enrollment.id}/cancel", follow_redirects=True)
+
+    assert response.request.path == f"/desk/runs/{run.id}"
+    assert "이미 취소된 신청입니다." in response.get_data(as_text=True)
+
+
+def test_desk_roster_dates_show_the_year(desk, db, make_open_run, make_enrollment):
+    run = make_open_run()
+    enrollment = make_enrollment(run)
+    db.session.commit()
+
+    html = desk.get(f"/desk/runs/{run.id}").get_data(as_text=True)
+
+    assert enrollment.created_at.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M") in html
+
+
+# The lists of runs
+
+
+def test_desk_run_list_dates_show_the_year(desk, db, make_open_run):
+    run = make_open_run()
+    db.session.commit()
+
+    html = desk.get("/desk/").get_data(as_text=True)
+
+    assert f"{run.starts_on:%Y-%m-%d} ~ {run.ends_on:%Y-%m-%d}" in html
+
+
+def test_desk_finds_upcoming_runs_by_title(desk, db, make_open_run):
+    make_open_run(title="키오스크 따라하기")
+    make_open_run(title="엑셀 기초")
+    db.session.commit()
+
+    html = desk.get("/desk/?q=키오스크").get_data(as_text=True)
+
+    assert "키오스크 따라하기 1기" in html
+    assert "엑셀 기초 1기" not in html
+
+
+def test_desk_ended_runs_are_paged_and_page_links_keep_the_search(desk, db, make_open_run):
+    for day in range(1, 23):
+        make_open_run(days_ahead=-30 - day, sessions=1, title=f"지난 강좌 {day:02d}")
+    make_open_run(days_ahead=-60, sessions=1, title="다른 강좌")
+    db.session.commit()
+
+    first = desk.get("/desk/?view=ended&q=지난").get_data(as_text=True)
+    second = desk.get("/desk/?view=ended&q=지난&page=2").get_data(as_text=True)
+
+    assert "지난 강좌 01 1기" in first
+    assert "지난 강좌 20 1기" in first
+    assert "지난 강좌 21 1기" not in first
+    assert "다른 강좌" not in first
+    assert "/desk/?view=ended&amp;q=%EC%A7%80%EB%82%9C&amp;page=2" in first
+    assert "지난 강좌 21 1기" in second
+    assert "지난 강좌 22 1기" in second
+    assert "지난 강좌 01 1기" not in second
+
+
+def test_desk_run_list_ignores_a_junk_page_number(desk, db, make_open_run):
+    make_open_run(days_ahead=-30, sessions=1, title="지난 강좌")
+    db.session.commit()
+
+    for page in ("x", "-5", "99999999999999999999"):
+        response = desk.get(f"/desk/?view=ended&page={page}")
+        assert response.status_code == 200
+        assert "지난 강좌 1기" in response.get_data(as_text=True)
+
+
+# Lottery confirmation
+
+
+def closed_lottery(make_open_run, make_enrollment, applicants: int = 3):
+    run = make_open_run(
+        capacity=2,
+        selection=Selection.LOTTERY,
+        opens=timedelta(days=-5),
+        closes=timedelta(hours=-1),
+    )
+    for _ in range(applicants):
+        make_enrollment(run, status=EnrollmentStatus.APPLIED)
+    return run
+
+
+def test_desk_draw_asks_for_confirmation_first(desk, db, make_open_run, make_enrollment):
+    run = closed_lottery(make_open_run, make_enrollment)
+    db.session.commit()
+    roster = desk.get(f"/desk/runs/{run.id}").get_data(as_text=True)
+    assert f'href="/desk/runs/{run.id}/draw"' in roster
+
+    response = desk.get(f"/desk/runs/{run.id}/draw")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "추첨은 한 번만 할 수 있고 되돌릴 수 없습니다." in html
+    assert "메모 (선택)" in html
+    db.session.expire_all()
+    assert db.session.get(type(run), run.id).lottery_drawn_at is None
+
+
+def test_desk_draw_records_the_note_in_the_audit_entry(
+    desk, db, make_open_run, make_enrollment, staff
+):
+    run = closed_lottery(make_open_run, make_enrollment)
+    db.session.commit()
+
+    response = desk.post(f"/desk/runs/{run.id}/draw", data={"reason": "신청자 2명 참관"})
+
+    assert response.status_code == 302
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "lottery.draw"))
+    assert (entry.actor_id, entry.detail["reason"]) == (staff.id, "신청자 2명 참관")
+
+
+def test_desk_draw_page_of_a_drawn_lottery_offers_no_second_draw(
+    desk, db, make_open_run, make_enrollment
+):
+    run = closed_lottery(make_open_run, make_enrollment)
+    db.session.commit()
+    desk.post(f"/desk/runs/{run.id}/draw")
+
+    html = desk.get(f"/desk/runs/{run.id}/draw").get_data(as_text=True)
+
+    assert "에 추첨했습니다." in html
+    assert 'method="post"' not in html.split("<main", 1)[-1]

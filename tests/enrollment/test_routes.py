@@ -227,3 +227,76 @@ def test_my_page_says_when_there_is_nothing_yet(client_for, db, make_person):
 
     assert "이순자님의 수강신청 내역입니다." in html
     assert "아직 신청한 강좌가 없습니다." in html
+
+
+# Cancelling once classes have begun, and what the cancel page promises
+
+
+@pytest.fixture
+def started(db, make_open_run, make_person, make_enrollment, client_for):
+    """A person confirmed in a run whose first class was yesterday: (enrollment, their client)."""
+    run = make_open_run(days_ahead=-1, sessions=3)
+    run.room.venue.phone = "02-2670-3100"
+    person = make_person()
+    enrollment = make_enrollment(run, person)
+    db.session.commit()
+    return enrollment, client_for(person)
+
+
+def test_cancel_page_of_a_started_run_says_to_phone_the_venue(started):
+    enrollment, client = started
+
+    response = client.get(f"/me/enrollments/{enrollment.id}/cancel")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "온라인으로 취소할 수 없습니다" in html
+    assert "평생스마트교육장(02-2670-3100)에 전화해 주세요." in html
+    assert 'href="tel:0226703100"' in html
+    assert "네, 취소합니다" not in html
+
+
+def test_cancelling_a_started_run_online_is_refused(db, started):
+    enrollment, client = started
+
+    response = client.post(f"/me/enrollments/{enrollment.id}/cancel", follow_redirects=True)
+
+    assert "수업이 이미 시작되어 온라인으로는 취소할 수 없습니다." in response.get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert db.session.get(Enrollment, enrollment.id).status is EnrollmentStatus.CONFIRMED
+
+
+def test_my_page_offers_no_cancel_button_for_a_started_run(
+    db, started, make_open_run, make_enrollment
+):
+    enrollment, client = started
+    upcoming = make_enrollment(make_open_run(title="엑셀 기초"), enrollment.person)
+    db.session.commit()
+
+    html = client.get("/me").get_data(as_text=True)
+
+    assert f"/me/enrollments/{enrollment.id}/cancel" not in html
+    assert f"/me/enrollments/{upcoming.id}/cancel" in html
+    assert "평생스마트교육장(02-2670-3100)에 전화해 주세요." in html
+
+
+def test_cancel_page_promises_the_seat_to_the_next_person_only_when_someone_waits(
+    db, make_open_run, make_person, make_enrollment, client_for
+):
+    run = make_open_run(capacity=1)
+    person = make_person()
+    enrollment = make_enrollment(run, person)
+    db.session.commit()
+    client = client_for(person)
+    passes_on = "자리는 대기 중인 다음 분께 바로 넘어가며"
+
+    alone = client.get(f"/me/enrollments/{enrollment.id}/cancel").get_data(as_text=True)
+    make_enrollment(run, status=EnrollmentStatus.WAITLISTED, waitlist_position=1)
+    db.session.commit()
+    with_queue = client.get(f"/me/enrollments/{enrollment.id}/cancel").get_data(as_text=True)
+
+    assert passes_on not in alone
+    assert "취소하면 확정된 자리를 잃습니다." in alone
+    assert passes_on in with_queue

@@ -225,6 +225,74 @@ def test_cancel_by_staff_writes_audit_entry(db, make_run, make_person):
     ]
 
 
+def test_cancel_by_staff_records_the_reason(db, make_run, make_person):
+    run = make_run()
+    enrollment = enroll(run, make_person())
+
+    cancel_enrollment(
+        enrollment, actor=make_person(role=Role.STAFF), now=NOW, reason="  본인 전화 요청 "
+    )
+
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "enrollment.cancel"))
+    assert entry.detail["reason"] == "본인 전화 요청"
+
+
+# Once classes have begun
+
+FIRST_CLASS = datetime(2026, 3, 16, 1, 0, tzinfo=UTC)  # make_run's first session, 10:00 Seoul
+
+
+def test_resident_can_cancel_until_the_first_class_begins(make_run, make_person):
+    run = make_run(starts_on=date(2026, 3, 16))
+    person = make_person()
+    enrollment = enroll(run, person)
+
+    cancel_enrollment(enrollment, actor=person, now=FIRST_CLASS - timedelta(minutes=1))
+
+    assert enrollment.status is EnrollmentStatus.CANCELLED
+
+
+def test_resident_cannot_cancel_once_the_first_class_has_begun(db, make_run, make_person):
+    run = make_run(starts_on=date(2026, 3, 16))
+    run.room.venue.phone = "02-2670-1234"
+    person = make_person()
+    enrollment = enroll(run, person)
+
+    with pytest.raises(EnrollmentError) as caught:
+        cancel_enrollment(enrollment, actor=person, now=FIRST_CLASS)
+
+    assert caught.value.code == "run_started"
+    assert "전화" in caught.value.message
+    assert "02-2670-1234" in caught.value.message
+    assert enrollment.status is EnrollmentStatus.CONFIRMED
+
+
+def test_started_refusal_without_a_venue_phone_says_to_call_the_centre(make_run, make_person):
+    run = make_run(starts_on=date(2026, 3, 16))
+    person = make_person()
+    enrollment = enroll(run, person)
+
+    with pytest.raises(EnrollmentError) as caught:
+        cancel_enrollment(enrollment, actor=person, now=FIRST_CLASS + timedelta(days=1))
+
+    assert caught.value.message == (
+        "수업이 이미 시작되어 온라인으로는 취소할 수 없습니다. 교육장에 전화해 주세요."
+    )
+
+
+def test_staff_can_cancel_a_started_run_for_someone_with_the_reason_kept(db, make_run, make_person):
+    run, confirmed, queued = fill_with_waitlist(make_run, make_person, waiting=1)
+    staff = make_person(role=Role.STAFF)
+
+    cancel_enrollment(confirmed[0], actor=staff, now=FIRST_CLASS, reason="입원으로 수강 불가")
+
+    db.session.refresh(queued[0])
+    assert confirmed[0].status is EnrollmentStatus.CANCELLED
+    assert queued[0].status is EnrollmentStatus.CONFIRMED
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "enrollment.cancel"))
+    assert entry.detail["reason"] == "입원으로 수강 불가"
+
+
 # Registration window and duplicates
 
 
@@ -830,6 +898,17 @@ def test_draw_writes_audit_entry(db, make_run, make_person):
     ]
     assert entries[0].detail["seed"] == 99
     assert entries[0].detail["order"] == [e.id for e in drawn]
+
+
+def test_draw_records_staff_note_in_the_audit_entry(db, make_run, make_person):
+    run, _ = lottery_run(make_run, make_person, applicants=3)
+
+    draw_lottery(
+        run, actor=make_person(role=Role.STAFF), seed=5, now=AFTER_CLOSE, reason="신청자 2명 참관"
+    )
+
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "lottery.draw"))
+    assert entry.detail["reason"] == "신청자 2명 참관"
 
 
 def test_draw_notifies_every_applicant(db, make_run, make_person):

@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
-from wtforms.validators import InputRequired
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from training.accounts.forms import PersonFieldsMixin
 
@@ -22,4 +22,32 @@ class DeskNewPersonForm(PersonFieldsMixin, FlaskForm):
         validators=[
             InputRequired(_l("본인의 개인정보 수집·이용 동의가 있어야 등록할 수 있습니다."))
         ],
+    )
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class DeskCancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("취소 사유"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("취소 사유를 적어 주세요.")),
+            Length(max=200, message=_l("사유는 200자 이내로 적어 주세요.")),
+        ],
+        description=_l("기록에 남습니다. 예: 본인이 전화로 취소 요청"),
+    )
+
+
+class DeskDrawForm(FlaskForm):
+    reason = TextAreaField(
+        _l("메모 (선택)"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("메모는 200자 이내로 적어 주세요.")),
+        ],
+        description=_l("추첨 기록에 함께 남습니다. 예: 신청자 2명 참관"),
     )

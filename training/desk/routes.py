@@ -14,17 +14,24 @@ from training.accounts.services import (
     search_people,
 )
 from training.catalog.models import CourseRun
-from training.catalog.services import RunFilters
 from training.checkin.noshow import lift_bar
 from training.clock import utcnow
 from training.database import writes_on_read
 from training.desk import bp
-from training.desk.forms import DeskEnrollForm, DeskNewPersonForm
-from training.desk.services import enrollments_by_status
-from training.enrollment.feedback import cancel_and_report, enrolled_message
-from training.enrollment.listings import get_run_listing, list_runs
+from training.desk.forms import DeskCancelForm, DeskDrawForm, DeskEnrollForm, DeskNewPersonForm
+from training.desk.services import desk_runs, enrollments_by_status
+from training.enrollment.feedback import enrolled_message
+from training.enrollment.listings import get_run_listing
 from training.enrollment.models import Channel, Enrollment
-from training.enrollment.services import EnrollmentError, draw_lottery, enroll_person
+from training.enrollment.services import (
+    EnrollmentError,
+    cancel_enrollment,
+    cancel_refusal,
+    draw_lottery,
+    enroll_person,
+    has_started,
+    run_counts,
+)
 from training.extensions import db
 from training.fonts import font_warning
 from training.forms import ConfirmForm
@@ -36,14 +43,15 @@ from training.web import commit_and_flash
 @staff_required
 def runs():
     ended = request.args.get("view") == "ended"
-    listings = list_runs(RunFilters(upcoming_only=not ended, ended_only=ended))
-    if ended:
-        listings.reverse()
+    query = (request.args.get("q") or "").strip()[:60]
+    now = utcnow()
+    found = desk_runs(ended=ended, now=now, query=query, page=request.args.get("page", 1, type=int))
     return render_template(
         "desk/runs.html",
-        listings=listings,
+        found=found,
         ended=ended,
-        now=utcnow(),
+        query=query,
+        now=now,
         font_problem=font_warning(current_app.config),
     )
 
@@ -62,7 +70,6 @@ def _render_run(run_id: int, enroll_form=None, new_person_form=None, status=200)
         groups=groups,
         enroll_form=enroll_form or DeskEnrollForm(formdata=None),
         new_person_form=new_person_form or DeskNewPersonForm(formdata=None),
-        confirm_form=ConfirmForm(),
         now=utcnow(),
     ), status
 
@@ -131,14 +138,19 @@ def enroll_new(run_id: int):
     return _render_run(run_id, new_person_form=form, status=400)
 
 
-@bp.route("/runs/<int:run_id>/draw", methods=["POST"])
+@bp.route("/runs/<int:run_id>/draw", methods=["GET", "POST"])
 @staff_required
 def draw(run_id: int):
-    run = db.get_or_404(CourseRun, run_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    listing = get_run_listing(run_id)
+    if listing is None:
+        abort(404)
+    run = listing.run
+    form = DeskDrawForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("desk/draw.html", listing=listing, form=form, now=utcnow()), status
     commit_and_flash(
-        lambda: draw_lottery(run, actor=current_user),
+        lambda: draw_lottery(run, actor=current_user, reason=form.reason.data),
         lambda drawn: _(
             "추첨을 마쳤습니다. 신청 %(count)d명, 추첨 번호(시드) %(seed)d.",
             count=len(drawn),
@@ -148,14 +160,30 @@ def draw(run_id: int):
     return redirect(url_for("desk.run_roster", run_id=run_id))
 
 
-@bp.route("/enrollments/<int:enrollment_id>/cancel", methods=["POST"])
+@bp.route("/enrollments/<int:enrollment_id>/cancel", methods=["GET", "POST"])
 @staff_required
 def cancel(enrollment_id: int):
     enrollment = db.get_or_404(Enrollment, enrollment_id)
     run_id = enrollment.run_id
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    cancel_and_report(enrollment, actor=current_user)
+    name = enrollment.person.name
+    form = DeskCancelForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        now = utcnow()
+        refusal = cancel_refusal(enrollment, actor=current_user, now=now)
+        if refusal is not None:
+            flash(refusal.message, "error")
+            return redirect(url_for("desk.run_roster", run_id=run_id))
+        return render_template(
+            "desk/cancel.html",
+            enrollment=enrollment,
+            form=form,
+            waiting=run_counts(enrollment.run).waitlisted,
+            started=has_started(enrollment.run, now),
+        ), (400 if request.method == "POST" else 200)
+    commit_and_flash(
+        lambda: cancel_enrollment(enrollment, actor=current_user, reason=form.reason.data),
+        _("%(name)s님의 신청을 취소했습니다.", name=name),
+    )
     return redirect(url_for("desk.run_roster", run_id=run_id))
 
 

@@ -17,8 +17,10 @@ from training.enrollment.models import Channel, Enrollment
 from training.enrollment.services import (
     EnrollmentError,
     active_enrollment_in,
+    cancel_refusal,
     enroll_person,
     enrollments_of,
+    run_counts,
 )
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
@@ -87,12 +89,20 @@ def enroll(run_id: int):
 @bp.route("/me")
 @login_required
 def my_page():
+    now = utcnow()
+    enrollments = enrollments_of(current_user)
+    refusals = {
+        enrollment.id: cancel_refusal(enrollment, actor=current_user, now=now)
+        for enrollment in enrollments
+        if enrollment.is_active
+    }
     return render_template(
         "enrollment/me.html",
-        enrollments=enrollments_of(current_user),
+        enrollments=enrollments,
+        cancel_refusals=refusals,
         notifications=unread_notifications(current_user),
         form=ConfirmForm(),
-        now=utcnow(),
+        now=now,
     )
 
 
@@ -117,7 +127,15 @@ def cancel(enrollment_id: int):
         if not enrollment.is_active:
             flash(_("이미 취소된 신청입니다."), "info")
             return redirect(url_for("enrollment.my_page"))
-        return render_template("enrollment/cancel.html", enrollment=enrollment, form=form)
+        run = enrollment.run
+        return render_template(
+            "enrollment/cancel.html",
+            enrollment=enrollment,
+            form=form,
+            refusal=cancel_refusal(enrollment, actor=current_user, now=utcnow()),
+            venue=run.room.venue if run.room is not None else None,
+            waiting=run_counts(run).waitlisted,
+        )
     if not form.validate_on_submit():
         abort(400)
     cancel_and_report(enrollment, actor=current_user)
