@@ -1,5 +1,6 @@
 """The staff desk through the test client: access, enrolling for people, lottery, roster."""
 
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -163,12 +164,15 @@ def test_desk_registers_a_new_person_and_enrolls_them(desk, db, make_open_run, s
 
     response = desk.post(f"/desk/runs/{run.id}/enroll-new", data=new_person_form())
 
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"/desk/runs/{run.id}"
+    # The set-up code is shown once, on the page answering the registration.
+    assert response.status_code == 200
+    assert re.search(r"\b\d{4}-\d{4}\b", response.get_data(as_text=True))
+    assert f'href="/desk/runs/{run.id}"' in response.get_data(as_text=True)
     person = db.session.scalar(select(Person).where(Person.phone == "01033334444"))
     assert person is not None
     assert person.consent_method is ConsentMethod.DESK
     assert person.password_hash is None
+    assert person.setup_code_hash is not None
     assert person.created_by_id == staff.id
     enrollment = db.session.scalar(select(Enrollment).where(Enrollment.person_id == person.id))
     assert enrollment.status is EnrollmentStatus.CONFIRMED
@@ -238,11 +242,12 @@ def test_desk_new_person_not_eligible_stays_registered_without_enrollment(
 
     response = desk.post(f"/desk/runs/{run.id}/enroll-new", data=new_person_form())
 
-    assert response.status_code == 302
+    assert response.status_code == 200
     person = db.session.scalar(select(Person).where(Person.phone == "01033334444"))
     assert person is not None
+    assert person.setup_code_hash is not None
     assert count_rows(Enrollment) == 0
-    html = desk.get(response.headers["Location"]).get_data(as_text=True)
+    html = response.get_data(as_text=True)
     assert "최말순님: 직원 교육은 구청 직원만 신청할 수 있습니다." in html
 
 

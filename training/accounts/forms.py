@@ -1,11 +1,18 @@
-"""Sign-up and log-in forms."""
+"""Sign-up, log-in, password and account forms."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length, Regexp
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, Regexp
 
-from training.accounts.models import DONGS, OUTSIDE_DISTRICT
+from training.accounts.models import DONGS, OUTSIDE_DISTRICT, Role
 
 
 def dong_choices():
@@ -88,3 +95,72 @@ class LoginForm(FlaskForm):
         validators=[InputRequired(_l("비밀번호를 적어 주세요."))],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class NewPasswordMixin:
+    new_password = PasswordField(
+        _l("새 비밀번호"),
+        validators=[InputRequired(_l("새 비밀번호를 적어 주세요."))],
+        description=_l("8자 이상"),
+        render_kw={"autocomplete": "new-password"},
+    )
+    new_password_again = PasswordField(
+        _l("새 비밀번호 확인"),
+        validators=[
+            InputRequired(_l("새 비밀번호를 한 번 더 적어 주세요.")),
+            EqualTo("new_password", _l("두 비밀번호가 같지 않습니다.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class SetupForm(NewPasswordMixin, FlaskForm):
+    phone = StringField(
+        _l("휴대전화 번호"),
+        validators=[InputRequired(_l("휴대전화 번호를 적어 주세요."))],
+        render_kw={"inputmode": "tel", "autocomplete": "username"},
+    )
+    code = StringField(
+        _l("설정 코드"),
+        validators=[InputRequired(_l("창구에서 받은 설정 코드를 적어 주세요."))],
+        description=_l("숫자 8자리, 예: 1234-5678"),
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(
+        _l("지금 비밀번호"),
+        validators=[InputRequired(_l("지금 쓰는 비밀번호를 적어 주세요."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ReasonMixin:
+    reason = TextAreaField(
+        _l("사유"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("사유를 적어 주세요.")),
+            Length(max=200, message=_l("사유는 200자 이내로 적어 주세요.")),
+        ],
+        description=_l("기록에 남습니다."),
+    )
+
+
+class RoleForm(ReasonMixin, FlaskForm):
+    role = SelectField(
+        _l("새 역할"),
+        choices=lambda: [(role.value, role.label) for role in Role],
+        validators=[InputRequired(_l("역할을 골라 주세요."))],
+    )
+
+
+class AccountStateForm(ReasonMixin, FlaskForm):
+    """Closing ("1") or reopening ("0") an account, as the page offered it."""
+
+    close = HiddenField(validators=[AnyOf(("0", "1"))])

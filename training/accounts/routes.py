@@ -1,12 +1,14 @@
-"""Sign-up, log-in and log-out pages."""
+"""Sign-up, log-in, log-out and password pages."""
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from training.accounts import bp
-from training.accounts.forms import LoginForm, SignupForm
+from training.accounts.forms import ChangePasswordForm, LoginForm, SetupForm, SignupForm
+from training.accounts.passwords import change_password, use_setup_code
 from training.accounts.services import AccountError, authenticate, create_person
+from training.clock import utcnow
 from training.extensions import db, limiter
 from training.redirects import local_path
 
@@ -14,6 +16,13 @@ from training.redirects import local_path
 def _safe_next(target: str | None) -> str:
     """Only plain local paths are followed after log-in; anything else goes home."""
     return local_path(target) or url_for("enrollment.catalogue")
+
+
+def _field_for(form, name: str | None, fallback):
+    """The form field a refusal concerns; the services call a new password "password"."""
+    if name == "password":
+        return form.new_password
+    return getattr(form, name or "", None) or fallback
 
 
 def _login_limit():
@@ -73,3 +82,65 @@ def logout():
     logout_user()
     flash(_("로그아웃되었습니다."), "info")
     return redirect(url_for("enrollment.catalogue"))
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def setup():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.password"))
+    form = SetupForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            person = use_setup_code(
+                form.phone.data, form.code.data, form.new_password.data, now=utcnow()
+            )
+        except AccountError as error:
+            # A wrong code is counted in the audit trail: that count must be kept.
+            db.session.commit()
+            _field_for(form, error.field, form.code).errors.append(error.message)
+            status = error.status
+        else:
+            db.session.commit()
+            login_user(person)
+            flash(
+                _(
+                    "%(name)s님, 비밀번호를 만들었습니다. 다음부터 이 비밀번호로 로그인하세요.",
+                    name=person.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("enrollment.my_page"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/setup.html", form=form), status
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@login_required
+def password():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            person = change_password(
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                now=utcnow(),
+            )
+        except AccountError as error:
+            db.session.rollback()
+            _field_for(form, error.field, form.new_password).errors.append(error.message)
+            status = error.status
+        else:
+            db.session.commit()
+            # The bump ended every session of the person, this one too: log it in again.
+            login_user(person)
+            flash(_("비밀번호를 바꿨습니다. 다른 기기에서는 다시 로그인해야 합니다."), "success")
+            return redirect(url_for("enrollment.my_page"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/password.html", form=form), status

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from training import audit
 from training.accounts.models import ConsentMethod, Person
+from training.accounts.passwords import format_setup_code, issue_setup_code
 from training.accounts.services import (
     AccountError,
     create_person,
@@ -133,8 +134,16 @@ def enroll_new(run_id: int):
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(error.message)
         else:
+            # Registered at the desk, the person has no password yet: the code lets them set one.
+            code = issue_setup_code(person, actor=current_user, now=utcnow())
             _enroll_at_desk(run, person)
-            return redirect(url_for("desk.run_roster", run_id=run_id))
+            return render_template(
+                "desk/person_setup_code.html",
+                person=person,
+                code=format_setup_code(code),
+                back=url_for("desk.run_roster", run_id=run_id),
+                form=ConfirmForm(),
+            ), {"Cache-Control": "private, no-store"}
     return _render_run(run_id, new_person_form=form, status=400)
 
 

@@ -48,6 +48,10 @@ class PassCard:
     token: str
     run_title: str | None
     issued_on: str
+    # A desk-registered person's one-time code for setting a password, printed in the run's
+    # place on the card handed over with it.
+    setup_code: str | None = None
+    setup_code_expires_on: str | None = None
 
 
 def qr_svg(data: str) -> str:
@@ -132,7 +136,11 @@ def _draw_card(canvas: Canvas, card: PassCard, x: float, y: float, font: str) ->
     name_size = _fitting_size(card.name, font, 20, 9)
     line(clip(card.name, font, name_size, TEXT_WIDTH), 22.5 * mm, name_size, BLACK, bold=True)
     line(card.masked_phone, 28.5 * mm, 10, BLACK)
-    if card.run_title:
+    if card.setup_code:
+        label = f"비밀번호 설정 코드 · {card.setup_code_expires_on}까지"
+        line(clip(label, font, 6, TEXT_WIDTH), 32.5 * mm, 6, BLACK)
+        line(card.setup_code, 37.5 * mm, 11, BLACK, bold=True)
+    elif card.run_title:
         for number, text in enumerate(_wrap(card.run_title, font, 7.5, 2)):
             line(text, 34 * mm + number * 3.3 * mm, 7.5)
     line(SHOW_AT_DOOR[0], CARD_HEIGHT - 7.5 * mm, 7.5, BLACK)
