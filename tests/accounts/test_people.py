@@ -2,12 +2,15 @@
 changing roles and closing accounts."""
 
 import re
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import NOW
+from training import create_app
 from training.accounts.models import Person, Role
 from training.accounts.passwords import (
     MAX_WRONG_SETUP_TRIES,
@@ -21,6 +24,9 @@ from training.audit.models import AuditEntry
 from training.certificates.services import issue_certificate
 from training.checkin.models import Attendance, AttendanceStatus, CheckInMethod
 from training.clock import utcnow
+from training.extensions import db as _db
+from training.passes.cards import PassCard, build_pass_cards_pdf
+from training.passes.tokens import make_pass_token
 
 NEW_PASSWORD = "my-own-secret-9"
 CODE = re.compile(r"\b(\d{4}-\d{4})\b")
@@ -157,6 +163,54 @@ def test_wrong_tries_before_a_new_code_do_not_count_against_it(db, resident, sta
 
     assert refused.value.code == "invalid_setup_code"
     assert use_setup_code(resident.phone, code, NEW_PASSWORD, now=NOW) == resident
+
+
+def test_eleventh_setup_try_in_a_minute_is_rate_limited(app, database_url):
+    limited = create_app(
+        {
+            "TESTING": True,
+            "RATELIMIT": True,
+            "RATELIMIT_ENABLED": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "t",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    client = limited.test_client()
+    try:
+        for attempt in range(10):
+            response = client.post("/setup", data=setup_form("010-9876-5432", "1234-5678"))
+            assert response.status_code == 400, attempt
+
+        response = client.post("/setup", data=setup_form("010-9876-5432", "1234-5678"))
+
+        assert response.status_code == 429
+    finally:
+        with limited.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+def test_setup_code_card_prints_the_code_in_place_of_the_run():
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    card = PassCard(
+        name="박순자",
+        masked_phone="010-****-1234",
+        token=make_pass_token(1, 1, "secret"),
+        run_title=None,
+        issued_on="2026-03-02",
+        setup_code="1234-5678",
+        setup_code_expires_on="2026-03-16",
+    )
+
+    pdf = build_pass_cards_pdf([card])
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+    assert "1234-5678" in text
+    assert "2026-03-16" in text
 
 
 def test_setting_password_with_a_code_ends_other_sessions(db, resident, staff, client_for, app):
@@ -383,3 +437,10 @@ def test_people_search_links_to_the_person_page(desk, resident):
     page = desk.get("/desk/people", query_string={"q": "김영희"}).get_data(as_text=True)
 
     assert f'href="/desk/people/{resident.id}"' in page
+
+
+def test_people_search_lists_everyone_of_a_role(desk, staff, resident):
+    page = desk.get("/desk/people", query_string={"role": "staff"}).get_data(as_text=True)
+
+    assert f'href="/desk/people/{staff.id}"' in page
+    assert f'href="/desk/people/{resident.id}"' not in page

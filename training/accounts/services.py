@@ -202,12 +202,16 @@ def load_session_user(user_id: str) -> Person | None:
     return person
 
 
-def search_people(query: str, limit: int = 50) -> list[Person]:
-    """People whose name contains the query, or whose phone ends with (or equals) its digits."""
-    digits = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", query))
-    conditions = [Person.name.contains(query.strip(), autoescape=True)]
-    if len(digits) >= 4:
-        conditions.append(Person.phone.endswith(digits, autoescape=True))
-    return db.session.scalars(
-        select(Person).where(or_(*conditions)).order_by(Person.name, Person.id).limit(limit)
-    ).all()
+def search_people(query: str, limit: int = 50, *, role: Role | None = None) -> list[Person]:
+    """People whose name contains the query, or whose phone ends with (or equals) its digits;
+    with a role, only people of that role (every one of them when the query is empty)."""
+    statement = select(Person)
+    if query.strip():
+        digits = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", query))
+        conditions = [Person.name.contains(query.strip(), autoescape=True)]
+        if len(digits) >= 4:
+            conditions.append(Person.phone.endswith(digits, autoescape=True))
+        statement = statement.where(or_(*conditions))
+    if role is not None:
+        statement = statement.where(Person.role == role)
+    return db.session.scalars(statement.order_by(Person.name, Person.id).limit(limit)).all()

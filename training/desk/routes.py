@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from training import audit
-from training.accounts.models import ConsentMethod, Person
+from training.accounts.models import ConsentMethod, Person, Role
 from training.accounts.passwords import format_setup_code, issue_setup_code
 from training.accounts.services import (
     AccountError,
@@ -201,12 +201,28 @@ def cancel(enrollment_id: int):
 @writes_on_read
 def people():
     query = (request.args.get("q") or "").strip()[:40]
-    found = search_people(query) if query else []
-    if query:
-        audit.record(current_user, "people.search", current_user, query=query, found=len(found))
+    role = next((r for r in Role if r.value == request.args.get("role")), None)
+    searched = bool(query) or role is not None
+    found = search_people(query, role=role) if searched else []
+    if searched:
+        audit.record(
+            current_user,
+            "people.search",
+            current_user,
+            query=query,
+            role=role.value if role else None,
+            found=len(found),
+        )
         db.session.commit()
     return render_template(
-        "desk/people.html", query=query, people=found, form=ConfirmForm(), now=utcnow()
+        "desk/people.html",
+        query=query,
+        role=role,
+        roles=list(Role),
+        searched=searched,
+        people=found,
+        form=ConfirmForm(),
+        now=utcnow(),
     )
 
 
