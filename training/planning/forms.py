@@ -22,18 +22,21 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from training.catalog.models import Audience, Category, Delivery, Level, Selection
 from training.clock import SEOUL
+from training.forms import select_choices
 
 # What a browser's datetime-local input sends and shows.
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
-WEEKDAYS = (
-    (1, _l("월")),
-    (2, _l("화")),
-    (3, _l("수")),
-    (4, _l("목")),
-    (5, _l("금")),
-    (6, _l("토")),
-    (7, _l("일")),
+WEEKDAYS = select_choices(
+    [
+        (1, _l("월")),
+        (2, _l("화")),
+        (3, _l("수")),
+        (4, _l("목")),
+        (5, _l("금")),
+        (6, _l("토")),
+        (7, _l("일")),
+    ]
 )
 
 
@@ -42,7 +45,7 @@ def _strip(value):
 
 
 def _enum_choices(enum):
-    return lambda: [(member.value, member.label) for member in enum]
+    return lambda: select_choices((member.value, member.label) for member in enum)
 
 
 def _optional_id(value):
