@@ -6,7 +6,8 @@ CHROMIUM environment variable, then /usr/bin/chromium, /usr/bin/chromium-browser
 download is never used: Chromium is always launched by its path.
 
 Fixtures: ``door`` (an instructor, two residents and a session in progress now, committed),
-``live_server`` (the app served over HTTP on 127.0.0.1), ``launch_browser`` (Chromium with the
+``served_url`` (the app served over HTTP on 127.0.0.1, on whatever the test put in the
+database), ``live_server`` (the same with ``door``'s data), ``launch_browser`` (Chromium with the
 given extra arguments, closed before the server stops), ``log_in`` and ``fake_camera_video``."""
 
 import importlib.util
@@ -134,7 +135,13 @@ def door(app, db, make_person, make_run, make_enrollment) -> Door:
 
 
 @pytest.fixture
-def live_server(app, door, database_url, tmp_path):
+def live_server(door, served_url):
+    """``served_url`` with ``door``'s data in the database."""
+    return served_url
+
+
+@pytest.fixture
+def served_url(app, database_url, tmp_path):
     """The app served over real HTTP on 127.0.0.1 (a free port), in a daemon thread; yields the
     base URL and stops the server after the test.
 
@@ -180,9 +187,9 @@ def playwright_driver():
 
 
 @pytest.fixture
-def launch_browser(playwright_driver, live_server):
+def launch_browser(playwright_driver, served_url):
     """Launch Chromium (headless) with the common arguments plus any given; every browser is
-    closed at the end of the test, before ``live_server`` stops."""
+    closed at the end of the test, before the server stops."""
     browsers = []
 
     def launch(*extra_args: str):
