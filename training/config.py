@@ -23,6 +23,8 @@ DEFAULTS = {
     "DISTRICT_ONLY": True,
     "MAX_ACTIVE_ENROLLMENTS": 3,
     "BLOCK_REPEAT_COMPLETION": True,
+    # A run without a room has no seats to bound it: this caps its capacity instead.
+    "ONLINE_MAX_CAPACITY": 100,
     # Personal data: how long an inactive account is kept, shown on the consent text
     "RETENTION_YEARS": 2,
     "CONSENT_VERSION": "2026-01",
@@ -55,6 +57,7 @@ ENV_NAMES = {
     "DISTRICT_ONLY": "DISTRICT_ONLY",
     "MAX_ACTIVE_ENROLLMENTS": "MAX_ACTIVE_ENROLLMENTS",
     "BLOCK_REPEAT_COMPLETION": "BLOCK_REPEAT_COMPLETION",
+    "ONLINE_MAX_CAPACITY": "ONLINE_MAX_CAPACITY",
     "RETENTION_YEARS": "RETENTION_YEARS",
     "PUBLIC_URL": "PUBLIC_URL",
     "CERT_FONT": "CERT_FONT",
@@ -107,6 +110,7 @@ def load_config(app, overrides: dict | None = None) -> None:
     app.config["RATELIMIT_ENABLED"] = app.config["RATELIMIT"]
     for key in (
         "MAX_ACTIVE_ENROLLMENTS",
+        "ONLINE_MAX_CAPACITY",
         "RETENTION_YEARS",
         "CHECKIN_OPENS_MINUTES_BEFORE",
         "CHECKIN_LATE_AFTER_MINUTES",

@@ -14,6 +14,7 @@ from training.catalog.models import (
     Delivery,
     Level,
     Room,
+    Session,
     Venue,
 )
 from training.clock import month_bounds, to_seoul
@@ -33,11 +34,15 @@ class RunFilters:
     open_only: bool = False
     upcoming_only: bool = False
     ended_only: bool = False
+    # Residents see only runs that take place: staff lists ask for the others too.
+    include_unscheduled: bool = False
+    include_cancelled: bool = False
 
 
 def runs_matching(filters: RunFilters, now: datetime) -> Select:
     """The runs matching the filters (all but has_seats, which needs the seat counts), with
-    their course, room, venue, instructor and sessions, in the catalogue's order."""
+    their course, room, venue, instructor and sessions, in the catalogue's order. Cancelled
+    runs and runs without sessions are left out unless the filters include them."""
     statement = (
         select(CourseRun)
         .join(CourseRun.course)
@@ -51,6 +56,10 @@ def runs_matching(filters: RunFilters, now: datetime) -> Select:
         )
         .order_by(CourseRun.starts_on, Course.title, CourseRun.number)
     )
+    if not filters.include_cancelled:
+        statement = statement.where(CourseRun.cancelled_at.is_(None))
+    if not filters.include_unscheduled:
+        statement = statement.where(CourseRun.id.in_(select(Session.run_id)))
     if filters.month is not None:
         first, last = month_bounds(filters.month)
         statement = statement.where(CourseRun.starts_on <= last, CourseRun.ends_on >= first)

@@ -34,7 +34,10 @@ def desk_runs(*, ended: bool, now: datetime, query: str = "", page: int = 1) -> 
     ones, the most recently ended first, ENDED_PAGE_SIZE a page. ``query`` keeps the runs
     whose title holds it."""
     statement = _titled(
-        runs_matching(RunFilters(upcoming_only=not ended, ended_only=ended), now), query
+        runs_matching(
+            RunFilters(upcoming_only=not ended, ended_only=ended, include_unscheduled=True), now
+        ),
+        query,
     )
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     if not ended:

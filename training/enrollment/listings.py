@@ -68,7 +68,9 @@ def list_runs(
 
 
 def get_run_listing(run_id: int, now: datetime | None = None) -> RunListing | None:
-    """One run with its counts, or None."""
-    statement = _counted(runs_matching(RunFilters(), now or utcnow()))
+    """One run with its counts, or None; a cancelled or unscheduled run too, for whoever
+    follows a link to it."""
+    filters = RunFilters(include_unscheduled=True, include_cancelled=True)
+    statement = _counted(runs_matching(filters, now or utcnow()))
     row = db.session.execute(statement.where(CourseRun.id == run_id)).unique().first()
     return RunListing(*row) if row is not None else None

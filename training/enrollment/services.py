@@ -81,6 +81,8 @@ def enroll_person(
     run = lock_row(CourseRun, run.id)
     person = lock_row(Person, person.id)
 
+    if run.is_cancelled:
+        raise _run_cancelled()
     if not run.registration_is_open(now):
         raise EnrollmentError("registration_closed", _("지금은 수강신청 기간이 아닙니다."))
     if run.selection is Selection.FIRST_COME and _free_seats(run) > 0:
@@ -210,6 +212,8 @@ def _refusals(
 
     ``enrollment`` is their place in the run's queue, if they hold one: it was counted
     against the active-enrollment limit when they took it."""
+    if run.is_cancelled:
+        yield _run_cancelled()
     if seats and _free_seats(run) <= 0:
         yield EnrollmentError("run_full", _("빈자리가 없어 수강을 확정할 수 없습니다."))
     try:
@@ -241,6 +245,10 @@ def _refusals(
         )
 
 
+def _run_cancelled() -> EnrollmentError:
+    return EnrollmentError("run_cancelled", _("폐강된 강좌는 신청할 수 없습니다."))
+
+
 def check_eligibility(run: CourseRun, person: Person) -> None:
     """Refuse people the run is not for: audience, district and age."""
     if not person.is_active:
@@ -255,7 +263,9 @@ def check_eligibility(run: CourseRun, person: Person) -> None:
             raise EnrollmentError(
                 "not_eligible", _("구민 교육은 구민 계정으로 신청해 주세요."), status=403
             )
-        if current_app.config["DISTRICT_ONLY"] and not person.is_district_resident:
+        # The office's setting turns the rule off everywhere; a run may waive it on its own.
+        district_only = current_app.config["DISTRICT_ONLY"] and run.is_district_only
+        if district_only and not person.is_district_resident:
             raise EnrollmentError(
                 "not_eligible", _("영등포구민만 신청할 수 있는 강좌입니다."), status=403
             )

@@ -72,7 +72,8 @@ def session_hours():
 
 
 def held_runs(period: Period, audience: Audience | None):
-    """The ids of runs whose last day falls in the period (and that have sessions)."""
+    """The ids of runs whose last day falls in the period, that have sessions and were not
+    cancelled: every figure counts only these."""
     statement = (
         select(CourseRun.id)
         .join(Course, Course.id == CourseRun.course_id)
@@ -80,6 +81,7 @@ def held_runs(period: Period, audience: Audience | None):
             CourseRun.ends_on >= period.first,
             CourseRun.ends_on <= period.last,
             CourseRun.id.in_(select(Session.run_id)),
+            CourseRun.cancelled_at.is_(None),
         )
     )
     if audience is not None:
