@@ -122,6 +122,19 @@ def test_refusals_a_caller_catches_are_not_the_operations(monkeypatch):
     }
 
 
+def _view_importing_late():
+    # As a module does to break an import cycle.
+    from training.errors import api_error as answer
+
+    return answer("imported_late", "Found through an import inside the function.", 404)
+
+
+def test_refusals_are_read_through_imports_inside_a_function(monkeypatch):
+    monkeypatch.setattr(refusals, "PROJECT", REPOSITORY)
+
+    assert refusals_of(_view_importing_late) == {Refusal(404, "imported_late")}
+
+
 # The run list's limit
 
 

@@ -5,9 +5,12 @@ RuleError that a caller catches and deals with (does not raise, yield or return)
 of the operation.
 
 The reading is by names: a call is followed when it names a function of this project
-(`service(...)` or `module.service(...)`), not when it calls a method of an object."""
+(`service(...)` or `module.service(...)`), not when it calls a method of an object. Names
+come from the function's module, its closure and the imports in its own body (made there to
+break an import cycle)."""
 
 import ast
+import importlib.util
 import inspect
 import textwrap
 from dataclasses import dataclass
@@ -73,7 +76,11 @@ class _Reader:
             self.done[code] = set()
             tree = _source_tree(code)
             if tree is not None:
-                names = {**function.__globals__, **inspect.getclosurevars(function).nonlocals}
+                names = {
+                    **function.__globals__,
+                    **inspect.getclosurevars(function).nonlocals,
+                    **_imported_inside(tree, function.__globals__.get("__package__")),
+                }
                 self.done[code] = self.nodes(_body(tree), names)
         return self.done[code]
 
@@ -107,6 +114,33 @@ class _Reader:
             if error_class is None or not issubclass(error_class, caught)
         }
         return kept | self.nodes([*node.handlers, *node.orelse, *node.finalbody], names)
+
+
+def _imported_inside(tree: ast.Module, package: str | None) -> dict:
+    """The names that imports within the function bind, as they will be when it runs."""
+    names = {}
+    for node in ast.walk(tree):
+        try:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        names[alias.asname] = importlib.import_module(alias.name)
+                    else:
+                        top = alias.name.partition(".")[0]
+                        names[top] = importlib.import_module(top)
+            elif isinstance(node, ast.ImportFrom):
+                module_name = importlib.util.resolve_name(
+                    "." * node.level + (node.module or ""), package
+                )
+                module = importlib.import_module(module_name)
+                for alias in node.names:
+                    value = getattr(module, alias.name, None)
+                    if value is None:
+                        value = importlib.import_module(f"{module_name}.{alias.name}")
+                    names[alias.asname or alias.name] = value
+        except (ImportError, ValueError):
+            continue
+    return names
 
 
 def _body(tree: ast.Module) -> list[ast.stmt]:
