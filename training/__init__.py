@@ -92,9 +92,17 @@ def create_app(config: dict | None = None) -> Flask:
     from training.accounts.cli import users_command
     from training.certificates.cli import certificates_command
     from training.demo.cli import seed_demo_command
+    from training.planning.cli import import_term_command
     from training.stats.cli import report_command
 
-    for command in (users_command, seed_demo_command, certificates_command, report_command):
+    commands = (
+        users_command,
+        seed_demo_command,
+        certificates_command,
+        report_command,
+        import_term_command,
+    )
+    for command in commands:
         app.cli.add_command(command)
     return app
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("planning", __name__, url_prefix="/manage")
 
-from training.planning import routes  # noqa: E402, F401
+from training.planning import import_routes, routes  # noqa: E402, F401
