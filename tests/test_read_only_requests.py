@@ -12,7 +12,7 @@ from test_every_route import visitors  # noqa: F401  (a fixture, used by name)
 
 from training.accounts.models import Person, Role
 from training.accounts.services import issue_token
-from training.catalog.models import CourseRun, Session
+from training.catalog.models import Course, CourseRun, Room, Session, Venue
 from training.certificates.services import issue_certificate
 from training.database import WriteInReadOnlyRequest
 from training.enrollment.models import Enrollment
@@ -55,6 +55,9 @@ def walkers(app, db, visitors, make_person, make_run, make_enrollment, client_fo
         ).all()
         + [uncertified.id],
         "serial": [certificate.serial],
+        "venue_id": db.session.scalars(select(Venue.id)).all(),
+        "room_id": db.session.scalars(select(Room.id)).all(),
+        "course_id": db.session.scalars(select(Course.id)).all(),
         "name": list(chart_names()),
     }
     return clients, values
