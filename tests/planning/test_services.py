@@ -14,17 +14,21 @@ from training.enrollment.models import Enrollment, EnrollmentStatus
 from training.enrollment.services import EnrollmentError, enroll_person
 from training.extensions import db
 from training.notifications.models import Notification
+from training.planning.scheduling import ScheduleError
 from training.planning.services import (
     PlanningError,
+    add_closure,
     archive_course,
     cancel_run,
     create_course,
     create_run,
     delete_course,
+    save_plan,
     save_room,
     save_venue,
     update_run,
 )
+from training.stats.models import Plan
 from training.stats.services import Period, figures
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -300,6 +304,31 @@ def test_change_without_a_new_room_notifies_nobody(make_run, make_enrollment, pl
     assert notified(seated.person) == []
 
 
+def test_room_busy_at_the_run_sessions_is_refused_naming_the_other_run(
+    make_run, make_enrollment, planner
+):
+    busy = make_run(title="엑셀 기초")
+    run = make_run()
+    seated = make_enrollment(run)
+    own_room = run.room
+    with pytest.raises(ScheduleError) as caught:
+        update_run(run, actor=planner, now=NOW, room=busy.room)
+    assert caught.value.code == "room_busy" and busy.title in caught.value.message
+    assert run.room_id == own_room.id
+    assert notified(seated.person) == []
+
+
+def test_instructor_busy_at_the_run_sessions_is_refused(make_run, make_person, planner):
+    teacher = make_person(role=Role.INSTRUCTOR, name="김강사")
+    busy = make_run()
+    update_run(busy, actor=planner, now=NOW, instructor=teacher)
+    run = make_run()
+    with pytest.raises(ScheduleError) as caught:
+        update_run(run, actor=planner, now=NOW, instructor=teacher)
+    assert caught.value.code == "instructor_busy"
+    assert run.instructor_id is None
+
+
 # Eligibility set on the run
 
 
@@ -330,3 +359,21 @@ def test_room_seats_cannot_fall_below_a_coming_run_capacity(make_run, planner):
     )
     assert refusal.code == "over_room_seats" and run.title in refusal.message
     assert save_room(room, actor=planner, venue=room.venue, name=room.name, seats=20, now=NOW)
+
+
+# Plans and closure days
+
+
+def test_saving_a_plan_twice_keeps_one_plan_with_the_new_figures(planner, count_rows):
+    save_plan(actor=planner, year=2027, audience=Audience.RESIDENT, runs=140, hours=1800)
+    plan = save_plan(actor=planner, year=2027, audience=Audience.RESIDENT, runs=150, hours=2000)
+    assert (plan.runs, plan.hours) == (150, 2000.0)
+    assert count_rows(Plan) == 1
+
+
+def test_a_day_closed_everywhere_cannot_be_closed_twice(planner):
+    add_closure(actor=planner, day=date(2027, 5, 1), venue=None, reason="구청 행사")
+    refusal = refusal_of(
+        lambda: add_closure(actor=planner, day=date(2027, 5, 1), venue=None, reason="다시")
+    )
+    assert refusal.code == "invalid_value"

@@ -417,7 +417,8 @@ def create_run(
 
 def update_run(run: CourseRun, *, actor, now: datetime, **changes) -> CourseRun:
     """Change a run (create_run's keywords bar the course). Raising the capacity confirms
-    people waiting at once; a new room is told to everyone enrolled."""
+    people waiting at once; a new room or instructor must be free at the run's sessions; a
+    new room is told to everyone enrolled."""
     unknown = set(changes) - RUN_FIELDS
     if unknown:
         raise TypeError(f"update_run() got unexpected fields {sorted(unknown)}")
@@ -494,13 +495,26 @@ def _differs(current: dict, name: str, value) -> bool:
 
 
 def _check_free(run: CourseRun, room: Room | None, instructor: Person | None) -> None:
-    """Hold the new room and instructor while the run takes them."""
+    """Refuse a room or instructor busy at one of the run's sessions."""
     # Locked in the order scheduling uses (run, room, instructor), so that neither waits on
     # the other for ever.
     if room is not None:
         lock_row(Room, room.id)
     if instructor is not None:
         lock_row(Person, instructor.id)
+    if not run.sessions:
+        return
+    # scheduling tells people of moved sessions through this module: imported here, when
+    # both are loaded, so that neither import waits on the other.
+    from training.planning import scheduling
+
+    scheduling.check_clashes(
+        run,
+        [(session.starts_at, session.ends_at) for session in run.sessions],
+        room_id=room.id if room is not None else None,
+        instructor_id=instructor.id if instructor is not None else None,
+        ignore_session_ids=tuple(session.id for session in run.sessions),
+    )
 
 
 def _room_message(run: CourseRun) -> str:
