@@ -127,6 +127,7 @@ def test_template_has_korean_headers_an_english_line_and_choice_lists():
     assert sheet["A2"].value == "Course (code or title)"
     assert "필수" in sheet["A1"].comment.text
     assert sheet.column_dimensions["A"].width == 26
+    assert sheet["E3"].number_format == "@"  # phone numbers keep their leading zero
     lists = {v.formula1: str(v.sqref) for v in sheet.data_validations.dataValidation}
     assert lists['"선착순,추첨"'] == "G3:G502"
     assert "'목록'!$F$2:$F$13" in lists  # weekday combinations offered
@@ -147,6 +148,7 @@ def test_a_filled_template_reads_back_its_rows_typed_or_as_spreadsheet_dates(app
         end="16:30",
         count=6.0,
         selection="추첨",
+        instructor=1012345678,  # typed as a number: the leading zero was dropped
     )
     content = filled(typed, as_cells, template=build_template(TemplateLists([], [])))
 
@@ -166,6 +168,7 @@ def test_a_filled_template_reads_back_its_rows_typed_or_as_spreadsheet_dates(app
     assert (second.start.hour, second.end.minute) == (14, 30)
     assert second.count == 6
     assert second.selection is Selection.LOTTERY
+    assert second.instructor_phone == "01012345678"
 
 
 def test_each_unreadable_cell_is_explained_with_its_column(app):

@@ -33,6 +33,7 @@ from training.catalog.models import Course, CourseRun, Room, Selection, Session,
 from training.clock import SEOUL
 from training.errors import RuleError
 from training.extensions import db
+from training.locking import lock_row
 from training.planning.scheduling import Pattern, Skipped, add_sessions, class_days
 from training.planning.services import create_run
 
@@ -302,6 +303,10 @@ def build_template(lists: TemplateLists) -> bytes:
     ).font = Font(bold=True)
     _write_lists(workbook.create_sheet(LISTS_SHEET_TITLE), lists)
     _add_validations(sheet, lists)
+    # Phone numbers kept as text, or the spreadsheet drops their leading zero.
+    phone_column = list(COLUMN_BY_KEY).index("instructor") + 1
+    for row in range(3, MAX_ROWS + 3):
+        sheet.cell(row=row, column=phone_column).number_format = "@"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -523,6 +528,13 @@ class _Cells:
             return None
 
 
+def _phone(value) -> str:
+    # A number typed into a cell the spreadsheet took as numeric lost its leading zero.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "0" + _text(value)
+    return _text(value)
+
+
 def _text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -671,7 +683,7 @@ def read_row(row: SheetRow) -> tuple[RunFields | None, list[Problem]]:
     number = cells.read("number", _integer(1, 9999))
     venue = cells.read("venue", _text)
     room = cells.read("room", _text, required=True)
-    instructor = cells.read("instructor", _text)
+    instructor = cells.read("instructor", _phone)
     capacity = cells.read("capacity", _integer(1, 1000), required=True)
     selection = cells.read("selection", _selection) or Selection.FIRST_COME
     opens_at = cells.read("registration_opens_at", _moment, required=True)
@@ -863,6 +875,9 @@ def _import_row(row: SheetRow, *, actor, now: datetime, made: dict[int, int]) ->
     if resolved is None:
         return refused(problems)
     label = resolved.course.title
+    # Held until the end of the import, so that two imports of one file at once cannot both
+    # find the run missing and make it twice.
+    lock_row(Course, resolved.course.id)
     try:
         pattern = Pattern(
             first_date=fields.first_date,
@@ -944,10 +959,11 @@ def _existing_run(fields: RunFields, resolved: _Resolved, pattern: Pattern) -> C
 
 def _present(row: int, run: CourseRun) -> RowResult:
     sessions = run.sessions
+    label = _("%(title)s (폐강)", title=run.title) if run.is_cancelled else run.title
     return RowResult(
         row,
         RowStatus.PRESENT,
-        run.title,
+        label,
         sessions=len(sessions),
         first_class=sessions[0].starts_at if sessions else None,
         last_class=sessions[-1].starts_at if sessions else None,
