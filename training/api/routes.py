@@ -8,18 +8,28 @@ from training.accounts.services import authenticate, create_person, issue_token
 from training.api import bp
 from training.api.auth import current_api_user, token_required
 from training.api.schemas import (
+    CancelRunBody,
     CertificateJson,
     CheckInBody,
+    CourseBody,
+    CourseChangesBody,
+    CourseJson,
     EnrollBody,
     EnrollmentJson,
     EnrollmentListJson,
     NewAccountJson,
+    NewSessionsBody,
+    NewSessionsJson,
     PassJson,
     PersonJson,
+    RunBody,
+    RunChangesBody,
     RunDetailJson,
     RunJson,
     RunListJson,
     RunsQuery,
+    SessionTimesBody,
+    SessionTimesJson,
     SignupBody,
     StatsJson,
     StatsQuery,
@@ -29,7 +39,7 @@ from training.api.schemas import (
     VenueListJson,
 )
 from training.api.spec import api_operation, openapi_document
-from training.catalog.models import CourseRun, Session
+from training.catalog.models import Course, CourseRun, Room, Session
 from training.catalog.services import RunFilters, list_venues
 from training.certificates.documents import public_facts
 from training.certificates.services import find_certificate
@@ -37,17 +47,37 @@ from training.checkin.models import CheckInMethod
 from training.checkin.presenters import CheckInJson, RosterJson, parse_scanned_at
 from training.checkin.rosters import can_run_session
 from training.checkin.scans import check_in_by_pass
+from training.clock import utcnow
 from training.enrollment.listings import get_run_listing, list_runs
 from training.enrollment.models import Channel, Enrollment
 from training.enrollment.services import cancel_enrollment, enroll_person, enrollments_of
-from training.errors import api_error
+from training.errors import RuleError, api_error
 from training.extensions import db, limiter
 from training.passes.tokens import pass_token_for
 from training.permissions import door_staff_required, staff_required
+from training.planning import scheduling
+from training.planning import services as planning
 from training.rows import get_row
 from training.stats.services import Period, figures, report_lines
 
 MAX_PASS_LENGTH = 200
+
+
+class NotFound(RuleError):
+    """A row named in the path or the body that does not exist."""
+
+    code = "not_found"
+    status = 404
+
+    def __init__(self, message: str):
+        super().__init__(self.code, message, self.status)
+
+
+def _found(model, row_id: int, what: str):
+    row = get_row(model, row_id)
+    if row is None:
+        raise NotFound(f"No such {what}.")
+    return row
 
 
 @bp.route("/openapi.json")
@@ -242,8 +272,151 @@ def stats(query: StatsQuery):
     )
 
 
+# Planning (staff): venues, courses, runs and their sessions
+
+
 @bp.route("/venues")
 @api_operation(HTTP_200=VenueListJson)
 def venues():
     """Venues with their rooms (public)"""
     return VenueListJson([VenueJson.of(venue) for venue in list_venues()])
+
+
+@bp.route("/courses", methods=["POST"])
+@staff_required
+@api_operation(HTTP_201=CourseJson, secured=True)
+def create_course(json: CourseBody):
+    """Add a course (staff); its code is made up when not given"""
+    course = planning.create_course(
+        actor=current_api_user(), **json.model_dump(include=json.model_fields_set)
+    )
+    db.session.commit()
+    return CourseJson.of(course), 201
+
+
+@bp.route("/courses/<int:course_id>", methods=["PATCH"])
+@staff_required
+@api_operation(HTTP_200=CourseJson, secured=True)
+def update_course(course_id: int, json: CourseChangesBody):
+    """Change any of a course's fields (staff)"""
+    course = _found(Course, course_id, "course")
+    course = planning.update_course(
+        course, actor=current_api_user(), **json.model_dump(include=json.model_fields_set)
+    )
+    db.session.commit()
+    return CourseJson.of(course)
+
+
+def _run_changes(body: RunChangesBody) -> dict:
+    """The fields given, with the room and the instructor as rows (None: online, nobody)."""
+    changes = body.model_dump(include=body.model_fields_set - {"course_id"})
+    if "room_id" in changes:
+        room_id = changes.pop("room_id")
+        changes["room"] = None if room_id is None else _found(Room, room_id, "room")
+    if "instructor_id" in changes:
+        person_id = changes.pop("instructor_id")
+        changes["instructor"] = None if person_id is None else _found(Person, person_id, "person")
+    return changes
+
+
+def _run_detail(run: CourseRun) -> RunDetailJson:
+    return RunDetailJson.of(get_run_listing(run.id))
+
+
+@bp.route("/runs", methods=["POST"])
+@staff_required
+@api_operation(HTTP_201=RunDetailJson, secured=True)
+def create_run(json: RunBody):
+    """Open a run of a course (staff); sessions are added after
+
+    The capacity may not exceed the room's seats (online runs have a cap of their own)."""
+    course = _found(Course, json.course_id, "course")
+    run = planning.create_run(
+        actor=current_api_user(), course=course, now=utcnow(), **_run_changes(json)
+    )
+    db.session.commit()
+    return _run_detail(run), 201
+
+
+@bp.route("/runs/<int:run_id>", methods=["PATCH"])
+@staff_required
+@api_operation(HTTP_200=RunDetailJson, secured=True)
+def update_run(run_id: int, json: RunChangesBody):
+    """Change any of a run's fields (staff)
+
+    A new room is checked against the sessions of other runs in it, and the people enrolled
+    are notified; a higher capacity confirms the waiting list at once, in order; a capacity
+    below the confirmed count is refused."""
+    run = _found(CourseRun, run_id, "run")
+    run = planning.update_run(run, actor=current_api_user(), now=utcnow(), **_run_changes(json))
+    db.session.commit()
+    return _run_detail(run)
+
+
+@bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
+@staff_required
+@api_operation(HTTP_200=RunDetailJson, secured=True)
+def cancel_run(run_id: int, json: CancelRunBody):
+    """Cancel a run (staff): every enrollment is cancelled and each person told the reason"""
+    run = _found(CourseRun, run_id, "run")
+    run = planning.cancel_run(run, actor=current_api_user(), reason=json.reason, now=utcnow())
+    db.session.commit()
+    return _run_detail(run)
+
+
+@bp.route("/runs/<int:run_id>/sessions", methods=["POST"])
+@staff_required
+@api_operation(HTTP_201=NewSessionsJson, secured=True)
+def add_sessions(run_id: int, json: NewSessionsBody):
+    """Add one session, or the sessions of a weekly pattern (staff)
+
+    A pattern skips public holidays (substitute holidays included) and closure days, which
+    are listed in skipped; a session at the same time as another in the room, or of the
+    instructor, is refused with the other run named."""
+    run = _found(CourseRun, run_id, "run")
+    if json.pattern is not None:
+        pattern = scheduling.Pattern(
+            first_date=json.pattern.first_date,
+            weekdays=tuple(json.pattern.weekdays),
+            start=json.pattern.start,
+            end=json.pattern.end,
+            count=json.pattern.count,
+            last_date=json.pattern.last_date,
+        )
+        sessions, skipped = scheduling.add_sessions(
+            run, actor=current_api_user(), now=utcnow(), pattern=pattern
+        )
+    else:
+        sessions, skipped = scheduling.add_sessions(
+            run, actor=current_api_user(), now=utcnow(), times=[(json.starts_at, json.ends_at)]
+        )
+    db.session.commit()
+    return NewSessionsJson.of(sessions, skipped), 201
+
+
+@bp.route("/sessions/<int:session_id>", methods=["PATCH"])
+@staff_required
+@api_operation(HTTP_200=SessionTimesJson, secured=True)
+def move_session(session_id: int, json: SessionTimesBody):
+    """Move a session (staff); the people enrolled are notified"""
+    session = _found(Session, session_id, "session")
+    session = scheduling.move_session(
+        session,
+        actor=current_api_user(),
+        now=utcnow(),
+        starts_at=json.starts_at,
+        ends_at=json.ends_at,
+    )
+    db.session.commit()
+    return SessionTimesJson.of(session)
+
+
+@bp.route("/sessions/<int:session_id>", methods=["DELETE"])
+@staff_required
+@api_operation(HTTP_204=None, secured=True)
+def remove_session(session_id: int):
+    """Remove a session without attendance marks (staff); the people enrolled are notified"""
+    session = _found(Session, session_id, "session")
+    scheduling.remove_session(session, actor=current_api_user(), now=utcnow())
+    db.session.commit()
+    return "", 204
