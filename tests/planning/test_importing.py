@@ -214,7 +214,7 @@ def test_a_file_that_is_not_the_template_is_refused_as_a_whole(app):
 def test_a_bad_row_imports_nothing_and_each_problem_is_explained(app, places, staff, count_rows):
     rows = sheet_rows(
         row(),  # row 3: fine on its own
-        row(course="C99"),  # 4: unknown course
+        row(course="C99", capacity="많이"),  # 4: unknown course, and an unreadable cell
         row(course="C02", room="강의실 2", capacity=25, start="14:00", end="16:00"),  # 5
         row(course="C02", weekdays="월,화요,수", start="18:00", end="20:00"),  # 6
         row(course="C02", start="18:00", end="17:00"),  # 7
@@ -228,6 +228,7 @@ def test_a_bad_row_imports_nothing_and_each_problem_is_explained(app, places, st
     assert count_rows(Session) == 0
     assert [r.status for r in report.rows][0] is RowStatus.READY
     assert "'C99' 과정을 찾을 수 없습니다" in problems_of(report, 4)["course"]
+    assert "'많이'은(는) 숫자가 아닙니다" in problems_of(report, 4)["capacity"]
     assert "좌석은 10석이라 정원을 25명으로 할 수 없습니다" in problems_of(report, 5)["capacity"]
     assert "'화요'은(는) 요일이 아닙니다" in problems_of(report, 6)["weekdays"]
     assert "끝 시각이 시작 시각(18:00)보다 늦어야" in problems_of(report, 7)["end"]

@@ -754,21 +754,28 @@ class _Resolved:
     instructor: Person | None
 
 
-def _resolve(fields: RunFields, row: int) -> tuple[_Resolved | None, list[Problem]]:
+def _resolve(row: SheetRow) -> tuple[_Resolved | None, list[Problem]]:
+    """The course, room and instructor a row names, or why they cannot be found; read from
+    the cells themselves so that they are checked even when another cell is unreadable (an
+    empty name or a room without its venue is read_row's to report)."""
+    cells = row.cells
     problems = []
-    course = _find_course(fields.course)
-    if isinstance(course, str):
-        problems.append(Problem(row, "course", course))
+    course = None
+    if cells.get("course") is not None:
+        course = _find_course(_text(cells["course"]))
+        if isinstance(course, str):
+            problems.append(Problem(row.number, "course", course))
     room = None
-    if fields.room is not None:
-        room = _find_room(fields.venue, fields.room)
+    room_name = _text(cells["room"]) if cells.get("room") is not None else ONLINE
+    if room_name != ONLINE and cells.get("venue") is not None:
+        room = _find_room(_text(cells["venue"]), room_name)
         if isinstance(room, tuple):
-            problems.append(Problem(row, *room))
+            problems.append(Problem(row.number, *room))
     instructor = None
-    if fields.instructor_phone is not None:
-        instructor = _find_instructor(fields.instructor_phone)
+    if cells.get("instructor") is not None:
+        instructor = _find_instructor(_phone(cells["instructor"]))
         if isinstance(instructor, str):
-            problems.append(Problem(row, "instructor", instructor))
+            problems.append(Problem(row.number, "instructor", instructor))
     if problems:
         return None, problems
     return _Resolved(course, room, instructor), []
@@ -868,11 +875,14 @@ def _import_row(row: SheetRow, *, actor, now: datetime, made: dict[int, int]) ->
     def refused(problems: list[Problem]) -> RowResult:
         return RowResult(row.number, RowStatus.REFUSED, label, problems)
 
-    fields, problems = read_row(row)
-    if fields is None:
-        return refused(problems)
-    resolved, problems = _resolve(fields, row.number)
-    if resolved is None:
+    fields, unreadable = read_row(row)
+    resolved, unknown = _resolve(row)
+    if fields is None or resolved is None:
+        order = list(COLUMN_BY_KEY)
+        problems = sorted(
+            unreadable + unknown,
+            key=lambda problem: order.index(problem.column) if problem.column else -1,
+        )
         return refused(problems)
     label = resolved.course.title
     # Held until the end of the import, so that two imports of one file at once cannot both
