@@ -4,20 +4,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 from training.clock import SEOUL
-
-# Public holidays with no classes: 2022's own (lunar new year, elections, Chuseok, substitute
-# days) and the fixed-date ones of every year.
-HOLIDAYS_2022 = {
-    date(2022, 1, 31),
-    date(2022, 2, 1),
-    date(2022, 2, 2),
-    date(2022, 3, 9),
-    date(2022, 6, 1),
-    date(2022, 9, 9),
-    date(2022, 9, 12),
-    date(2022, 10, 10),
-}
-FIXED_HOLIDAYS = {(1, 1), (3, 1), (5, 5), (6, 6), (8, 15), (10, 3), (10, 9), (12, 25)}
+from training.planning.scheduling import public_holidays
 
 
 class Calendar:
@@ -48,7 +35,8 @@ def at_seoul(day: date, clock: time) -> datetime:
 
 
 def is_holiday(day: date) -> bool:
-    return day in HOLIDAYS_2022 or (day.month, day.day) in FIXED_HOLIDAYS
+    # The same source as the staff's schedules: 2022's lunar holidays and elections included.
+    return day in public_holidays(day.year)
 
 
 def class_days(first: date, weekdays: tuple[int, ...], count: int) -> list[date]:

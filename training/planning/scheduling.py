@@ -66,7 +66,9 @@ class CopyResult:
 
 
 @lru_cache(maxsize=32)
-def _public_holidays(year: int) -> dict[date, str]:
+def public_holidays(year: int) -> dict[date, str]:
+    """Korean public holidays of a year, substitute and election days included, by Korean
+    name."""
     # The package follows the law (new substitute-holiday rules, election days) upstream.
     return dict(holidays.country_holidays("KR", years=year, language="ko"))
 
@@ -77,7 +79,7 @@ def days_off(first: date, last: date, *, venue_id: int | None) -> dict[date, str
     off = {}
     for year in range(first.year, last.year + 1):
         off.update(
-            (day, name) for day, name in _public_holidays(year).items() if first <= day <= last
+            (day, name) for day, name in public_holidays(year).items() if first <= day <= last
         )
     venues = [Closure.venue_id.is_(None)]
     if venue_id is not None:
