@@ -435,13 +435,15 @@ def copy_term(
         )
         .order_by(CourseRun.starts_on, Course.title, CourseRun.number)
     ).all()
+    # Every room before any instructor, each in id order: the order add_sessions keeps, so a
+    # copy and a booking (or two copies) never wait on each other's locks.
+    for room_id in sorted({s.room_id for s in sources if s.room_id is not None}):
+        lock_row(Room, room_id)
+    for person_id in sorted({s.instructor_id for s in sources if s.instructor_id is not None}):
+        lock_row(Person, person_id)
     result = CopyResult()
     shift = timedelta(weeks=shift_weeks)
     for source in sources:
-        if source.room_id is not None:
-            lock_row(Room, source.room_id)
-        if source.instructor_id is not None:
-            lock_row(Person, source.instructor_id)
         venue_id = source.room.venue_id if source.room is not None else None
         intervals, skipped = _shifted_sessions(source.sessions, shift, venue_id=venue_id)
         opens = registration_opens_at or source.registration_opens_at + shift
