@@ -377,3 +377,16 @@ def test_a_day_closed_everywhere_cannot_be_closed_twice(planner):
         lambda: add_closure(actor=planner, day=date(2027, 5, 1), venue=None, reason="다시")
     )
     assert refusal.code == "invalid_value"
+
+
+def test_the_page_of_a_cancelled_run_says_so_and_offers_no_enrollment(
+    client, staff, make_open_run
+):
+    run = make_open_run()
+    cancel_run(run, actor=staff, reason="강사 사정", now=datetime.now(UTC))
+    db.session.commit()
+
+    html = client.get(f"/runs/{run.id}").get_data(as_text=True)
+
+    assert "폐강된 강좌입니다. 사유: 강사 사정" in html
+    assert f"/runs/{run.id}/enroll" not in html

@@ -620,6 +620,9 @@ def cancel_run(run: CourseRun, *, actor, reason: str, now: datetime) -> CourseRu
     run = lock_row(CourseRun, run.id)
     if run.is_cancelled:
         raise _cancelled(run)
+    # Read before any column changes: loading an expired actor would flush a half-cancelled run,
+    # which the run's check constraint refuses.
+    actor_id = actor.id
     enrollments = db.session.scalars(
         select(Enrollment)
         .where(Enrollment.run_id == run.id, Enrollment.status.in_(ACTIVE_STATUSES))
@@ -631,7 +634,7 @@ def cancel_run(run: CourseRun, *, actor, reason: str, now: datetime) -> CourseRu
         enrollment.status = EnrollmentStatus.CANCELLED
         enrollment.waitlist_position = None
         enrollment.cancelled_at = now
-        enrollment.cancelled_by_id = actor.id
+        enrollment.cancelled_by_id = actor_id
         queue_notification(enrollment.person, "run_cancelled", message)
         audit.record(
             actor,
@@ -643,7 +646,7 @@ def cancel_run(run: CourseRun, *, actor, reason: str, now: datetime) -> CourseRu
             reason=reason,
         )
     run.cancelled_at = now
-    run.cancelled_by_id = actor.id
+    run.cancelled_by_id = actor_id
     run.cancel_reason = reason
     db.session.flush()
     audit.record(actor, "run.cancel", run, reason=reason, enrollments=len(enrollments))
