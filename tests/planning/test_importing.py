@@ -9,6 +9,8 @@ import pytest
 from conftest import NOW
 from openpyxl import load_workbook
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from training.accounts.models import Role
 from training.catalog.models import (
@@ -363,10 +365,11 @@ def test_import_term_exits_1_and_imports_nothing_when_a_row_is_refused(
 
 
 def upload(client, content: bytes, name: str = "term.xlsx"):
+    # Encoded here, in memory: given the file, the test client would spool a large body to a
+    # temporary file it never closes, and its ResourceWarning would fail some later test.
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(content), name)})
     return client.post(
-        "/manage/import",
-        data={"file": (io.BytesIO(content), name)},
-        content_type="multipart/form-data",
+        "/manage/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
 
 
