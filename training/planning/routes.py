@@ -347,14 +347,19 @@ def _room_choices():
 
 
 def _instructor_choices():
+    # Instructors first; staff, who teach the staff courses, after them. The last digits of
+    # the phone tell apart the many staff who share a name.
     people = db.session.scalars(
         select(Person)
         .where(Person.role.in_([Role.INSTRUCTOR, Role.STAFF, Role.ADMIN]))
-        .order_by(Person.name, Person.id)
+        .order_by((Person.role != Role.INSTRUCTOR), Person.name, Person.id)
     ).all()
     return select_choices(
         [("", _("정하지 않음"))]
-        + [(str(person.id), f"{person.name} ({person.role.label})") for person in people]
+        + [
+            (str(person.id), f"{person.name} ({person.role.label}, {person.phone[-4:]})")
+            for person in people
+        ]
     )
 
 
