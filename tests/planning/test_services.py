@@ -390,3 +390,4 @@ def test_the_page_of_a_cancelled_run_says_so_and_offers_no_enrollment(
 
     assert "폐강된 강좌입니다. 사유: 강사 사정" in html
     assert f"/runs/{run.id}/enroll" not in html
+    assert "전화나 방문으로도 신청할 수 있습니다" not in html
