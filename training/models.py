@@ -14,6 +14,7 @@ __all__ = [
     "AuditEntry",
     "Certificate",
     "CertificateCounter",
+    "Closure",
     "Course",
     "CourseRun",
     "Enrollment",

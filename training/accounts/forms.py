@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, Regexp
 
 from training.accounts.models import DONGS, OUTSIDE_DISTRICT, Role
+from training.forms import strip
 
 
 def dong_choices():
@@ -97,10 +98,6 @@ class LoginForm(FlaskForm):
     )
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class NewPasswordMixin:
     new_password = PasswordField(
         _l("새 비밀번호"),
@@ -143,7 +140,7 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
 class ReasonMixin:
     reason = TextAreaField(
         _l("사유"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("사유를 적어 주세요.")),
             Length(max=200, message=_l("사유는 200자 이내로 적어 주세요.")),

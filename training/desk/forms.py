@@ -6,6 +6,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from training.accounts.forms import PersonFieldsMixin
+from training.forms import strip
 
 
 class DeskEnrollForm(FlaskForm):
@@ -25,14 +26,10 @@ class DeskNewPersonForm(PersonFieldsMixin, FlaskForm):
     )
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class DeskCancelForm(FlaskForm):
     reason = TextAreaField(
         _l("취소 사유"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("취소 사유를 적어 주세요.")),
             Length(max=200, message=_l("사유는 200자 이내로 적어 주세요.")),
@@ -44,7 +41,7 @@ class DeskCancelForm(FlaskForm):
 class DeskDrawForm(FlaskForm):
     reason = TextAreaField(
         _l("메모 (선택)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             Optional(),
             Length(max=200, message=_l("메모는 200자 이내로 적어 주세요.")),

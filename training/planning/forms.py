@@ -22,7 +22,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from training.catalog.models import Audience, Category, Delivery, Level, Selection
 from training.clock import SEOUL
-from training.forms import select_choices
+from training.forms import select_choices, strip
 
 # What a browser's datetime-local input sends and shows.
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -38,10 +38,6 @@ WEEKDAYS = select_choices(
         (7, _l("일")),
     ]
 )
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _enum_choices(enum):
@@ -63,7 +59,7 @@ def seoul_moment(value: datetime | None) -> datetime | None:
 class VenueForm(FlaskForm):
     name = StringField(
         _l("교육장 이름"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("교육장 이름을 적어 주세요.")),
             Length(max=60, message=_l("이름은 60자 이내로 적어 주세요.")),
@@ -71,7 +67,7 @@ class VenueForm(FlaskForm):
     )
     address = StringField(
         _l("주소"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("주소를 적어 주세요.")),
             Length(max=200, message=_l("주소는 200자 이내로 적어 주세요.")),
@@ -79,7 +75,7 @@ class VenueForm(FlaskForm):
     )
     phone = StringField(
         _l("전화번호 (선택)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=20, message=_l("전화번호는 20자 이내로 적어 주세요."))],
         description=_l("구민에게 보입니다. 예: 02-2670-1234"),
         render_kw={"inputmode": "tel"},
@@ -89,7 +85,7 @@ class VenueForm(FlaskForm):
 class RoomForm(FlaskForm):
     name = StringField(
         _l("강의실 이름"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("강의실 이름을 적어 주세요.")),
             Length(max=60, message=_l("이름은 60자 이내로 적어 주세요.")),
@@ -147,7 +143,7 @@ class CompletionFieldsMixin:
 class CourseForm(CompletionFieldsMixin, FlaskForm):
     title = StringField(
         _l("과정 이름"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("과정 이름을 적어 주세요.")),
             Length(max=120, message=_l("이름은 120자 이내로 적어 주세요.")),
@@ -155,7 +151,7 @@ class CourseForm(CompletionFieldsMixin, FlaskForm):
     )
     code = StringField(
         _l("과정 코드 (선택)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=20, message=_l("코드는 20자 이내로 적어 주세요."))],
         description=_l("비워 두면 C45, C46처럼 새 코드를 붙입니다."),
     )
@@ -165,7 +161,7 @@ class CourseForm(CompletionFieldsMixin, FlaskForm):
     delivery = SelectField(_l("방식"), choices=_enum_choices(Delivery))
     description = TextAreaField(
         _l("소개 (선택)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=4000, message=_l("소개는 4000자 이내로 적어 주세요."))],
     )
     hours = FloatField(
@@ -256,7 +252,7 @@ class NewRunForm(RunForm):
 class CancelRunForm(FlaskForm):
     reason = TextAreaField(
         _l("폐강 사유"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("폐강 사유를 적어 주세요.")),
             Length(max=200, message=_l("사유는 200자 이내로 적어 주세요.")),
@@ -315,7 +311,7 @@ class ClosureForm(FlaskForm):
     venue = SelectField(_l("교육장"), coerce=_optional_id, validate_choice=True)
     reason = StringField(
         _l("사유"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("사유를 적어 주세요.")),
             Length(max=100, message=_l("사유는 100자 이내로 적어 주세요.")),
