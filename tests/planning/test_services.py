@@ -379,9 +379,7 @@ def test_a_day_closed_everywhere_cannot_be_closed_twice(planner):
     assert refusal.code == "invalid_value"
 
 
-def test_the_page_of_a_cancelled_run_says_so_and_offers_no_enrollment(
-    client, staff, make_open_run
-):
+def test_the_page_of_a_cancelled_run_says_so_and_offers_no_enrollment(client, staff, make_open_run):
     run = make_open_run()
     cancel_run(run, actor=staff, reason="강사 사정", now=datetime.now(UTC))
     db.session.commit()
