@@ -1,6 +1,8 @@
 """The features' boundaries, read from their import statements."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,26 @@ def test_the_reading_finds_imports(tmp_path):
     sample.write_text("import training.desk.routes\nfrom training.enrollment import services\n")
 
     assert {"training.desk.routes", "training.enrollment.services"} <= _imports(sample)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "training.permissions",
+        "training.accounts.models",
+        "training.enrollment.services",
+        "training.planning.services",
+        "training.checkin.scans",
+    ],
+)
+def test_a_feature_module_imports_on_its_own(module):
+    # A fresh interpreter: in this one every module is loaded already.
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {module}"],
+        cwd=PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr

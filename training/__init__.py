@@ -1,5 +1,6 @@
 """Course registration and attendance for Yeongdeungpo-gu's digital-literacy programme."""
 
+import importlib
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
@@ -18,6 +19,20 @@ class RowIdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ROW_ID)
         super().__init__(map, *args, **kwargs)
+
+
+ROUTE_MODULES = (
+    "training.accounts.routes",
+    "training.accounts.people_routes",
+    "training.api.routes",
+    "training.certificates.routes",
+    "training.checkin.routes",
+    "training.desk.routes",
+    "training.enrollment.routes",
+    "training.passes.routes",
+    "training.planning.routes",
+    "training.planning.import_routes",
+)
 
 
 def _asset_folder(name: str) -> str:
@@ -56,6 +71,10 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Seoul")
     _init_login(app)
 
+    # Route modules are imported here, not by their packages, so that importing a feature's
+    # models or services never drags in every page (and the imports between them).
+    for module in ROUTE_MODULES:
+        importlib.import_module(module)
     from training.accounts import bp as accounts_bp
     from training.api import bp as api_bp
     from training.certificates import bp as certificates_bp

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
-
-from training.accounts import people_routes, routes  # noqa: E402, F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("certificates", __name__)
-
-from training.certificates import routes  # noqa: E402, F401

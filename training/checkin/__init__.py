@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
-
-from training.checkin import routes  # noqa: E402, F401

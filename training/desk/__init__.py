@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
-
-from training.desk import routes  # noqa: E402, F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("enrollment", __name__)
-
-from training.enrollment import routes  # noqa: E402, F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("passes", __name__)
-
-from training.passes import routes  # noqa: E402, F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("planning", __name__, url_prefix="/manage")
-
-from training.planning import import_routes, routes  # noqa: E402, F401
