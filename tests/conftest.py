@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, func, make_url, select, text
 
 from training import create_app
 from training.accounts.models import ConsentMethod, Person, Role
+from training.audit.models import SQLITE_TRIGGERS
 from training.catalog.models import (
     Audience,
     Category,
@@ -120,8 +121,11 @@ def empty_all_tables() -> None:
     else:
         # people and course_runs point at each other: break the cycle first.
         connection.execute(text("UPDATE people SET barred_run_id = NULL"))
+        # Audit entries refuse DELETE (TRUNCATE above fires no row trigger): lift that here.
+        connection.execute(text("DROP TRIGGER audit_entries_no_delete"))
         for table in reversed(_db.metadata.sorted_tables):
             connection.execute(table.delete())
+        connection.execute(text(SQLITE_TRIGGERS["audit_entries_no_delete"]))
     _db.session.commit()
 
 

@@ -1,0 +1,1 @@
+"""The audit trail: its guarantees and the admin pages that read it."""
