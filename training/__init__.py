@@ -109,6 +109,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_web_helpers(app)
 
     from training.accounts.cli import users_command
+    from training.backup.cli import backup_command, restore_command
     from training.certificates.cli import certificates_command
     from training.demo.cli import seed_demo_command
     from training.planning.cli import import_term_command
@@ -120,6 +121,8 @@ def create_app(config: dict | None = None) -> Flask:
         certificates_command,
         report_command,
         import_term_command,
+        backup_command,
+        restore_command,
     )
     for command in commands:
         app.cli.add_command(command)
