@@ -24,6 +24,7 @@ class RowIdConverter(IntegerConverter):
 ROUTE_MODULES = (
     "training.accounts.routes",
     "training.accounts.people_routes",
+    "training.admin.routes",
     "training.api.routes",
     "training.certificates.routes",
     "training.checkin.routes",
@@ -76,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     for module in ROUTE_MODULES:
         importlib.import_module(module)
     from training.accounts import bp as accounts_bp
+    from training.admin import bp as admin_bp
     from training.api import bp as api_bp
     from training.certificates import bp as certificates_bp
     from training.checkin import bp as checkin_bp
@@ -97,6 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
         stats_bp,
         sheets_bp,
         api_bp,
+        admin_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
