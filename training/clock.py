@@ -20,6 +20,11 @@ def to_seoul(value: datetime) -> datetime:
     return value.astimezone(SEOUL)
 
 
+def to_seoul_or_none(value: datetime | None) -> datetime | None:
+    """to_seoul for a moment that may be missing (a run not yet drawn, say)."""
+    return to_seoul(value) if value is not None else None
+
+
 def seoul_day_bounds(moment: datetime) -> tuple[datetime, datetime]:
     """Start and end of the Seoul calendar day that holds the moment."""
     start = to_seoul(moment).replace(hour=0, minute=0, second=0, microsecond=0)

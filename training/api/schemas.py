@@ -33,7 +33,7 @@ from training.catalog.models import (
     Session,
     Venue,
 )
-from training.clock import MONTH_PATTERN, parse_month, to_seoul
+from training.clock import MONTH_PATTERN, parse_month, to_seoul_or_none
 from training.enrollment.listings import RunListing
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 
@@ -41,10 +41,6 @@ if TYPE_CHECKING:
     from training.planning.scheduling import Skipped
 
 MAX_RUNS = 10_000
-
-
-def _seoul(moment: datetime | None) -> datetime | None:
-    return to_seoul(moment) if moment is not None else None
 
 
 def _ascii_digits(value: Any) -> Any:
@@ -340,7 +336,9 @@ class SessionTimesJson(BaseModel):
     @classmethod
     def of(cls, session: Session) -> "SessionTimesJson":
         return cls(
-            id=session.id, starts_at=_seoul(session.starts_at), ends_at=_seoul(session.ends_at)
+            id=session.id,
+            starts_at=to_seoul_or_none(session.starts_at),
+            ends_at=to_seoul_or_none(session.ends_at),
         )
 
 
@@ -400,15 +398,15 @@ class RunJson(BaseModel):
             "applied": listing.applied,
             "seats_left": listing.seats_left,
             "selection": run.selection,
-            "registration_opens_at": _seoul(run.registration_opens_at),
-            "registration_closes_at": _seoul(run.registration_closes_at),
+            "registration_opens_at": to_seoul_or_none(run.registration_opens_at),
+            "registration_closes_at": to_seoul_or_none(run.registration_closes_at),
             "starts_on": run.starts_on,
             "ends_on": run.ends_on,
             "sessions_count": len(run.sessions),
             "hours": run.total_hours,
             "min_age": run.min_age,
             "max_age": run.max_age,
-            "lottery_drawn_at": _seoul(run.lottery_drawn_at),
+            "lottery_drawn_at": to_seoul_or_none(run.lottery_drawn_at),
             "status": run_status(run),
         }
 
@@ -543,9 +541,9 @@ class EnrollmentJson(BaseModel):
             status=enrollment.status,
             waitlist_position=enrollment.waitlist_position,
             channel=enrollment.channel,
-            created_at=_seoul(enrollment.created_at),
-            confirmed_at=_seoul(enrollment.confirmed_at),
-            cancelled_at=_seoul(enrollment.cancelled_at),
+            created_at=to_seoul_or_none(enrollment.created_at),
+            confirmed_at=to_seoul_or_none(enrollment.confirmed_at),
+            cancelled_at=to_seoul_or_none(enrollment.cancelled_at),
         )
 
 

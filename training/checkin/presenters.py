@@ -14,13 +14,9 @@ from training.catalog.models import Session
 from training.checkin.models import Attendance, AttendanceStatus, CheckInMethod
 from training.checkin.rosters import RosterLine, counts, roster
 from training.checkin.scans import CheckInError, CheckInResult
-from training.clock import to_seoul
+from training.clock import to_seoul, to_seoul_or_none
 
 MAX_SCANNED_AT_LENGTH = 40
-
-
-def _seoul(moment: datetime | None) -> datetime | None:
-    return to_seoul(moment) if moment is not None else None
 
 
 class AttendanceJson(BaseModel):
@@ -40,7 +36,7 @@ class AttendanceJson(BaseModel):
             session_id=attendance.session_id,
             enrollment_id=attendance.enrollment_id,
             status=attendance.status,
-            checked_in_at=_seoul(attendance.checked_in_at),
+            checked_in_at=to_seoul_or_none(attendance.checked_in_at),
             method=attendance.method,
         )
 
@@ -69,9 +65,9 @@ class RosterSessionJson(BaseModel):
             id=session.id,
             run_id=session.run_id,
             title=session.run.title,
-            starts_at=_seoul(session.starts_at),
-            ends_at=_seoul(session.ends_at),
-            closed_at=_seoul(session.closed_at),
+            starts_at=to_seoul_or_none(session.starts_at),
+            ends_at=to_seoul_or_none(session.ends_at),
+            closed_at=to_seoul_or_none(session.closed_at),
         )
 
 
