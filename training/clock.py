@@ -20,6 +20,11 @@ def to_seoul(value: datetime) -> datetime:
     return value.astimezone(SEOUL)
 
 
+def seoul_today() -> date:
+    """Today's date in Seoul, where the programme's days begin and end."""
+    return to_seoul(utcnow()).date()
+
+
 def to_seoul_or_none(value: datetime | None) -> datetime | None:
     """to_seoul for a moment that may be missing (a run not yet drawn, say)."""
     return to_seoul(value) if value is not None else None

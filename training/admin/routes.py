@@ -18,7 +18,7 @@ from training.admin.services import (
     search_entries,
     subject_names,
 )
-from training.clock import parse_month, to_seoul, utcnow
+from training.clock import parse_month, seoul_today, to_seoul, utcnow
 from training.extensions import db
 from training.permissions import role_required
 
@@ -91,7 +91,7 @@ def _search_data(search: AuditSearchForm) -> dict:
 @bp.route("/audit/review")
 @role_required(Role.ADMIN)
 def audit_review():
-    today = to_seoul(utcnow()).date()
+    today = seoul_today()
     month = parse_month(request.args.get("month", f"{today:%Y-%m}"))
     if month is None:
         page = render_template("admin/review.html", month=None, entries=[], error=True)

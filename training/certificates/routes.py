@@ -36,7 +36,7 @@ from training.certificates.services import (
     reissue_certificate,
     revoke_certificate,
 )
-from training.clock import to_seoul, utcnow
+from training.clock import seoul_today, to_seoul
 from training.database import writes_on_read
 from training.enrollment.models import CompletionOverride, Enrollment, EnrollmentStatus
 from training.extensions import db
@@ -130,7 +130,7 @@ def run_completion(run_id: int):
         confirm_form=ConfirmForm(),
         decision_form=CompletionDecisionForm(formdata=None),
         revoke_form=RevokeForm(formdata=None),
-        today=to_seoul(utcnow()).date(),
+        today=seoul_today(),
     )
 
 

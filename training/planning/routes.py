@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from training.accounts.models import Person, Role
 from training.catalog.models import Audience, Closure, Course, CourseRun, Room, Session, Venue
-from training.clock import to_seoul, utcnow
+from training.clock import seoul_today, to_seoul, utcnow
 from training.enrollment.models import Enrollment, EnrollmentStatus
 from training.errors import RuleError
 from training.extensions import db
@@ -64,10 +64,6 @@ RUNS_PAGE_SIZE = 20
 HALVES = {"1": (1, 6), "2": (7, 12)}
 
 
-def _today() -> date:
-    return to_seoul(utcnow()).date()
-
-
 def _invalid(form) -> int:
     """A form's page answers 400 when a post was refused, 200 when first shown."""
     return 400 if request.method == "POST" else 200
@@ -81,7 +77,7 @@ def _invalid(form) -> int:
 def overview():
     runs = db.session.scalars(
         select(CourseRun)
-        .where(CourseRun.ends_on >= _today())
+        .where(CourseRun.ends_on >= seoul_today())
         .options(
             selectinload(CourseRun.course),
             selectinload(CourseRun.room).selectinload(Room.venue),
@@ -314,7 +310,7 @@ def _run_page(year: int, half: str, query: str, page: int) -> RunPage:
 @bp.route("/runs")
 @staff_required
 def runs():
-    today = _today()
+    today = seoul_today()
     year = request.args.get("year", today.year, type=int)
     if not 2000 <= year <= 2100:
         year = today.year
@@ -641,7 +637,7 @@ def closures():
         return redirect(url_for("planning.closures"))
     found = db.session.scalars(
         select(Closure)
-        .where(Closure.day >= _today())
+        .where(Closure.day >= seoul_today())
         .options(selectinload(Closure.venue))
         .order_by(Closure.day, Closure.id)
     ).all()
@@ -667,9 +663,9 @@ def closure_remove(closure_id: int):
 @bp.route("/plans", methods=["GET", "POST"])
 @staff_required
 def plans():
-    year = request.args.get("year", _today().year, type=int)
+    year = request.args.get("year", seoul_today().year, type=int)
     if not 2000 <= year <= 2100:
-        year = _today().year
+        year = seoul_today().year
     saved = {
         plan.audience: plan
         for plan in db.session.scalars(select(Plan).where(Plan.year == year)).all()

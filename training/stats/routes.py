@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from training import audit
-from training.clock import to_seoul, utcnow
+from training.clock import seoul_today
 from training.database import writes_on_read
 from training.extensions import db
 from training.permissions import staff_required
@@ -38,7 +38,7 @@ CHART_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 def _query_form() -> StatsForm:
     """The form filled from the query string, defaults where an argument is missing."""
-    first, last = default_range(_today())
+    first, last = default_range(seoul_today())
     values = MultiDict({"from": first, "to": last, "audience": "all"})
     for name in ("from", "to", "audience"):
         if name in request.args:
@@ -46,13 +46,11 @@ def _query_form() -> StatsForm:
     return StatsForm(formdata=values)
 
 
-def _today():
-    return to_seoul(utcnow()).date()
-
-
 def _invalid(form: StatsForm):
     """The page with the form's messages, and no figures."""
-    page = render_template("stats/index.html", form=form, report=None, quick=quick_ranges(_today()))
+    page = render_template(
+        "stats/index.html", form=form, report=None, quick=quick_ranges(seoul_today())
+    )
     return page, 400
 
 
@@ -67,7 +65,7 @@ def index():
         "stats/index.html",
         form=form,
         report=report,
-        quick=quick_ranges(_today()),
+        quick=quick_ranges(seoul_today()),
         query=form.query(),
         audience_key=audience_key(report),
         audience_labels=audience_key_labels(),
