@@ -7,6 +7,7 @@ from training.certificates.models import Certificate, CertificateCounter
 from training.checkin.models import Attendance
 from training.enrollment.models import Enrollment
 from training.notifications.models import Notification
+from training.outbox.models import OutboxMessage
 from training.stats.models import Plan
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "CourseRun",
     "Enrollment",
     "Notification",
+    "OutboxMessage",
     "Person",
     "Plan",
     "Room",

@@ -57,6 +57,23 @@ class ConsentMethod(enum.Enum):
     DESK = "desk"
 
 
+class MessageChannel(enum.Enum):
+    """How a person chose to be told about their enrollments."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        """The name people read, in the request's language."""
+        return {
+            MessageChannel.SMS: _("문자"),
+            MessageChannel.EMAIL: _("이메일"),
+            MessageChannel.NONE: _("받지 않음"),
+        }[self]
+
+
 class Person(UserMixin, db.Model):
     __tablename__ = "people"
     __table_args__ = (
@@ -65,13 +82,29 @@ class Person(UserMixin, db.Model):
         CheckConstraint(
             "(setup_code_hash IS NULL) = (setup_code_expires_at IS NULL)", name="setup_code"
         ),
+        # Only an anonymized person may lack a phone or a birth year.
+        CheckConstraint(
+            "anonymized_at IS NOT NULL OR (phone IS NOT NULL AND birth_year IS NOT NULL)",
+            name="identified",
+        ),
+        CheckConstraint("locale IN ('ko', 'en')", name="locale"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
-    phone: Mapped[str] = mapped_column(String(11), unique=True)
-    birth_year: Mapped[int] = mapped_column(Integer)
+    # Phone and birth year are gone once a person is anonymized.
+    phone: Mapped[str | None] = mapped_column(String(11), unique=True)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
     dong: Mapped[str] = mapped_column(String(20))
+    # Optional: asked only of people who want their messages by email.
+    email: Mapped[str | None] = mapped_column(String(254))
+    # The language the person reads: their messages are written in it.
+    locale: Mapped[str] = mapped_column(String(5), default="ko", server_default="ko")
+    message_channel: Mapped[MessageChannel] = mapped_column(
+        enum_column_type(MessageChannel, "message_channel"),
+        default=MessageChannel.SMS,
+        server_default="sms",
+    )
     role: Mapped[Role] = mapped_column(enum_column_type(Role, "role"), default=Role.RESIDENT)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # Bumped to invalidate every API token and login session of the person.
@@ -98,6 +131,10 @@ class Person(UserMixin, db.Model):
     barred_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("course_runs.id", use_alter=True, ondelete="SET NULL")
     )
+    # Set when the retention period ended or the person withdrew: name masked, phone,
+    # password and contact details gone, birth year reduced to the age band kept here.
+    anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    age_band: Mapped[str | None] = mapped_column(String(20))
 
     def get_id(self) -> str:
         return f"{self.id}:{self.auth_version}"

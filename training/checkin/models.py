@@ -58,6 +58,9 @@ class Attendance(db.Model):
         enum_column_type(CheckInMethod, "check_in_method")
     )
     note: Mapped[str] = mapped_column(String(200), default="")
+    # The person's age band in the session's year, kept when the person is anonymized so that
+    # statistics by age stay as they were.
+    age_band: Mapped[str | None] = mapped_column(String(20))
 
     session: Mapped[Session] = relationship()
     enrollment: Mapped[Enrollment] = relationship()
