@@ -46,6 +46,33 @@ DEFAULTS = {
     "CERT_ISSUER": "영등포구청장",
     "CERT_SEAL": None,
     "PUBLIC_URL": None,
+    # Messages. A fresh install writes them to the log and OUTBOX_FILE (instance/outbox.log)
+    # and sends nothing: SMS_BACKEND=solapi and EMAIL_BACKEND=smtp turn real delivery on.
+    "SMS_BACKEND": "file",
+    "SMS_API_KEY": None,
+    "SMS_API_SECRET": None,
+    "SMS_SENDER": None,  # the office's registered sender number (발신번호)
+    "SMS_KAKAO_PFID": None,  # KakaoTalk channel for 알림톡; unset sends plain SMS
+    "SMS_KAKAO_TEMPLATES": None,  # JSON: message kind -> registered template id
+    "EMAIL_BACKEND": "file",
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_FROM": None,
+    "SMTP_SECURITY": "starttls",  # starttls, ssl or none
+    "OUTBOX_FILE": None,
+    # A failed delivery is tried again after OUTBOX_RETRY_SECONDS, doubling each time, and
+    # given up (shown to staff) after OUTBOX_MAX_ATTEMPTS tries.
+    "OUTBOX_MAX_ATTEMPTS": 6,
+    "OUTBOX_RETRY_SECONDS": 60,
+    "OUTBOX_BATCH": 20,
+    "OUTBOX_POLL_SECONDS": 5,
+    # Reminders of a first session are queued from this hour (Seoul) the day before.
+    "REMINDER_HOUR": 10,
+    # No SMS from QUIET_HOURS_START to QUIET_HOURS_END (Seoul) unless urgent.
+    "QUIET_HOURS_START": 21,
+    "QUIET_HOURS_END": 8,
 }
 
 # Environment variables read as TRAINING_<NAME>; the value is parsed by the default's type.
@@ -68,6 +95,25 @@ ENV_NAMES = {
     "NO_SHOW_RULE": "NO_SHOW_RULE",
     "NO_SHOW_CANCEL_DAYS": "NO_SHOW_CANCEL_DAYS",
     "NO_SHOW_BAR_DAYS": "NO_SHOW_BAR_DAYS",
+    "SMS_BACKEND": "SMS_BACKEND",
+    "SMS_API_KEY": "SMS_API_KEY",
+    "SMS_API_SECRET": "SMS_API_SECRET",
+    "SMS_SENDER": "SMS_SENDER",
+    "SMS_KAKAO_PFID": "SMS_KAKAO_PFID",
+    "SMS_KAKAO_TEMPLATES": "SMS_KAKAO_TEMPLATES",
+    "EMAIL_BACKEND": "EMAIL_BACKEND",
+    "SMTP_HOST": "SMTP_HOST",
+    "SMTP_PORT": "SMTP_PORT",
+    "SMTP_USER": "SMTP_USER",
+    "SMTP_PASSWORD": "SMTP_PASSWORD",
+    "SMTP_FROM": "SMTP_FROM",
+    "SMTP_SECURITY": "SMTP_SECURITY",
+    "OUTBOX_FILE": "OUTBOX_FILE",
+    "OUTBOX_MAX_ATTEMPTS": "OUTBOX_MAX_ATTEMPTS",
+    "OUTBOX_RETRY_SECONDS": "OUTBOX_RETRY_SECONDS",
+    "REMINDER_HOUR": "REMINDER_HOUR",
+    "QUIET_HOURS_START": "QUIET_HOURS_START",
+    "QUIET_HOURS_END": "QUIET_HOURS_END",
 }
 
 FALSE_WORDS = {"0", "off", "false", "no", ""}
@@ -118,8 +164,18 @@ def load_config(app, overrides: dict | None = None) -> None:
         "NO_SHOW_CANCEL_DAYS",
         "NO_SHOW_BAR_DAYS",
         "SELF_CHECKIN_STEP_SECONDS",
+        "SMTP_PORT",
+        "OUTBOX_MAX_ATTEMPTS",
+        "OUTBOX_RETRY_SECONDS",
+        "OUTBOX_BATCH",
+        "OUTBOX_POLL_SECONDS",
+        "REMINDER_HOUR",
+        "QUIET_HOURS_START",
+        "QUIET_HOURS_END",
     ):
         app.config[key] = int(app.config[key])
+    if not app.config.get("OUTBOX_FILE"):
+        app.config["OUTBOX_FILE"] = str(Path(app.instance_path) / "outbox.log")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
 

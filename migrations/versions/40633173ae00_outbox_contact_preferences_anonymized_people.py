@@ -34,6 +34,7 @@ def upgrade():
     sa.Column('recipient', sa.String(length=254), nullable=True),
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('is_urgent', sa.Boolean(), server_default='0', nullable=False),
     sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'cancelled', name='outbox_status', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),

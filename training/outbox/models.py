@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.clock import utcnow
@@ -74,6 +74,9 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str | None] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
+    # The facts the body was written from (course, date, room...): the variables of a
+    # registered KakaoTalk template.
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
     # Urgent messages (a run cancelled for today) may go out in the quiet hours.
     is_urgent: Mapped[bool] = mapped_column(default=False, server_default="0")
     status: Mapped[OutboxStatus] = mapped_column(
