@@ -46,6 +46,8 @@ DEFAULTS = {
     "CERT_ISSUER": "영등포구청장",
     "CERT_SEAL": None,
     "PUBLIC_URL": None,
+    # The programme's enquiry number, in messages about runs without a venue (online runs).
+    "OFFICE_PHONE": None,
     # Messages. A fresh install writes them to the log and OUTBOX_FILE (instance/outbox.log)
     # and sends nothing: SMS_BACKEND=solapi and EMAIL_BACKEND=smtp turn real delivery on.
     "SMS_BACKEND": "file",
@@ -95,6 +97,7 @@ ENV_NAMES = {
     "NO_SHOW_RULE": "NO_SHOW_RULE",
     "NO_SHOW_CANCEL_DAYS": "NO_SHOW_CANCEL_DAYS",
     "NO_SHOW_BAR_DAYS": "NO_SHOW_BAR_DAYS",
+    "OFFICE_PHONE": "OFFICE_PHONE",
     "SMS_BACKEND": "SMS_BACKEND",
     "SMS_API_KEY": "SMS_API_KEY",
     "SMS_API_SECRET": "SMS_API_SECRET",

@@ -28,6 +28,7 @@ from training.checkin.scans import (
     status_at,
 )
 from training.checkin.selfcheckin import current_step, self_check_in, self_check_in_code
+from training.clock import to_seoul
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.enrollment.services import EnrollmentError, enroll_person
 from training.errors import RuleError
@@ -521,7 +522,8 @@ def test_no_show_bar_queues_a_notification(first_session, student, instructor, e
 
     [note] = db.session.scalars(select(Notification).where(Notification.person_id == student.id))
     assert note.kind == "no_show"
-    assert note.message == student.barred_reason
+    assert "첫 수업에 연락 없이 나오지 않아" in note.message
+    assert f"{to_seoul(student.barred_until).day}일" in note.message
 
 
 def test_no_show_bar_is_audited(first_session, student, instructor, end):

@@ -156,7 +156,7 @@ def test_cancelling_promotes_the_first_waitlisted(client_for, db, make_open_run,
     assert enrollment_of(db, run, holder) is None
     html = waiting_client.get("/me").get_data(as_text=True)
     assert "<strong>수강 확정</strong>" in html
-    assert "대기 1번" not in html
+    assert "<strong>대기 1번</strong>" not in html
     assert "유튜브 시작하기 1기 대기 순번이 되어 수강이 확정되었습니다." in html
 
 

@@ -252,7 +252,7 @@ def test_adding_sessions_to_a_run_with_people_tells_each_of_them_once(
     for person in (confirmed, waiting):
         [message] = notifications_of(person)
         assert run.title in message
-        assert "2026-04-06 10:00" in message
+        assert "4월 6일(월) 10:00" in message
     assert notifications_of(cancelled) == []
 
 
@@ -372,7 +372,7 @@ def test_moving_a_session_elsewhere_moves_it_and_tells_the_people(
     )
     assert run.starts_on == date(2026, 4, 6)
     [message] = notifications_of(person)
-    assert "2026-04-07 10:00" in message and "2026-04-06 14:00" in message
+    assert "4월 7일(화) 10:00" in message and "4월 6일(월) 14:00" in message
 
 
 def test_a_session_may_move_over_its_own_old_hours(app, actor, make_run):
@@ -419,7 +419,7 @@ def test_removing_a_session_keeps_the_run_dates_and_tells_the_people(
     assert len(run.sessions) == 2
     assert run.ends_on == date(2026, 4, 14)
     [message] = notifications_of(person)
-    assert "2026-04-21 10:00" in message
+    assert "4월 21일(화) 10:00" in message
 
 
 def test_a_run_without_sessions_is_dated_by_its_registration_close(app, blank_run):

@@ -293,7 +293,7 @@ def test_room_change_notifies_confirmed_and_waiting_people_once_each(
     assert run.room_id == room.id
     for enrollment in (seated, queued):
         (note,) = notified(enrollment.person)
-        assert note.kind == "run_changed" and room.name in note.message
+        assert note.kind == "room_changed" and room.name in note.message
     assert notified(bystander) == []
 
 

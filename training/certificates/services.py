@@ -17,6 +17,7 @@ from training.enrollment.models import CompletionOverride, Enrollment, Enrollmen
 from training.errors import RuleError
 from training.extensions import db
 from training.locking import lock_row
+from training.notifications import tell
 
 SERIAL_PREFIX = "YDP"
 
@@ -214,6 +215,15 @@ def issue_certificate(
     db.session.add(certificate)
     db.session.flush()
     audit.record(actor, "certificate.issue", certificate, serial=certificate.serial)
+    # A trainee who printed their own needs no message about it.
+    if actor is None or actor.id != enrollment.person_id:
+        tell(
+            enrollment.person,
+            "certificate_issued",
+            run=enrollment.run,
+            now=now,
+            serial=certificate.serial,
+        )
     return certificate
 
 

@@ -14,7 +14,7 @@ from training.checkin.models import ATTENDED_STATUSES, Attendance
 from training.clock import to_seoul
 from training.enrollment.models import Enrollment, EnrollmentStatus
 from training.extensions import db
-from training.notifications import queue_notification
+from training.notifications import tell
 
 
 def apply_no_show_rule(session: Session, absent: list[Enrollment], *, now: datetime) -> None:
@@ -49,7 +49,7 @@ def apply_no_show_rule(session: Session, absent: list[Enrollment], *, now: datet
             title=title,
             until=to_seoul(until).strftime("%Y-%m-%d"),
         )
-        queue_notification(person, "no_show", person.barred_reason)
+        tell(person, "no_show", run=session.run, now=now, until=until.isoformat())
         audit.record(None, "person.bar", person, until=until.isoformat(), run_id=session.run_id)
     db.session.flush()
 

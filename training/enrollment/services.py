@@ -24,7 +24,7 @@ from training.enrollment.models import (
 from training.errors import RuleError
 from training.extensions import db
 from training.locking import lock_row
-from training.notifications import queue_notification
+from training.notifications import tell
 
 
 class EnrollmentError(RuleError):
@@ -100,6 +100,10 @@ def enroll_person(
             enrollment.waitlist_position = _last_waitlist_position(run) + 1
         db.session.add(enrollment)
         db.session.flush()
+    if enrollment.status is EnrollmentStatus.CONFIRMED:
+        tell(person, "confirmed", run=run, now=now)
+    elif enrollment.status is EnrollmentStatus.WAITLISTED:
+        tell(person, "waitlisted", run=run, now=now, position=enrollment.waitlist_position)
     if actor.id != person.id:
         audit.record(
             actor,
@@ -387,11 +391,7 @@ def promote_from_waitlist(run: CourseRun, *, now: datetime | None = None) -> lis
         except EnrollmentError as refusal:
             _record_skip(enrollment, refusal, "waiting_list")
             continue
-        queue_notification(
-            enrollment.person,
-            "promoted",
-            _("%(title)s 대기 순번이 되어 수강이 확정되었습니다.", title=run.title),
-        )
+        tell(enrollment.person, "promoted", run=run, now=now)
         promoted.append(enrollment)
         free -= 1
     return promoted
@@ -469,15 +469,12 @@ def draw_lottery(
                 won = True
         if won:
             seats -= 1
-            message = _("%(title)s 추첨에 당첨되어 수강이 확정되었습니다.", title=run.title)
+            tell(enrollment.person, "lottery_won", run=run, now=now)
         else:
             position += 1
             enrollment.status = EnrollmentStatus.WAITLISTED
             enrollment.waitlist_position = position
-            message = _(
-                "%(title)s 추첨 결과 대기 %(position)d번입니다.", title=run.title, position=position
-            )
-        queue_notification(enrollment.person, "lottery", message)
+            tell(enrollment.person, "lottery_waitlisted", run=run, now=now, position=position)
     run.lottery_seed = seed
     run.lottery_drawn_at = now
     run.lottery_drawn_by_id = actor.id

@@ -322,12 +322,10 @@ def add_sessions(
     )
     notify_run_change(
         run,
-        _(
-            "'%(run)s' 수업 %(count)d회가 추가되었습니다: %(when)s",
-            run=run.title,
-            count=len(sessions),
-            when=", ".join(_shown(start) for start, _end in intervals),
-        ),
+        "sessions_added",
+        now=now,
+        count=len(sessions),
+        added=[start.isoformat() for start, _end in intervals],
     )
     return sessions, skipped
 
@@ -368,12 +366,11 @@ def move_session(
     )
     notify_run_change(
         run,
-        _(
-            "'%(run)s' %(old)s 수업이 %(new)s(으)로 옮겨졌습니다.",
-            run=run.title,
-            old=_shown(before),
-            new=_shown(starts_at),
-        ),
+        "session_moved",
+        now=now,
+        urgent=_today(now, before, starts_at),
+        old=before.isoformat(),
+        new=starts_at.isoformat(),
     )
     return session
 
@@ -389,8 +386,14 @@ def remove_session(session: Session, *, actor, now: datetime) -> None:
     refresh_run_dates(run)
     audit.record(actor, "session_removed", run, session_id=session.id, when=_shown(when))
     notify_run_change(
-        run, _("'%(run)s' %(when)s 수업이 없어졌습니다.", run=run.title, when=_shown(when))
+        run, "session_removed", now=now, urgent=_today(now, when), when=when.isoformat()
     )
+
+
+def _today(now: datetime, *moments: datetime) -> bool:
+    # A change to today's class is told at any hour: people may be on their way.
+    today = to_seoul(now).date()
+    return any(to_seoul(moment).date() == today for moment in moments)
 
 
 def refresh_run_dates(run: CourseRun) -> None:

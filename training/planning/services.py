@@ -28,7 +28,7 @@ from training.enrollment.services import promote_from_waitlist, run_counts
 from training.errors import RuleError
 from training.extensions import db
 from training.locking import lock_row
-from training.notifications import queue_notification
+from training.notifications import tell
 from training.stats.models import Plan
 
 
@@ -474,7 +474,7 @@ def update_run(run: CourseRun, *, actor, now: datetime, **changes) -> CourseRun:
     if "capacity" in changes and changes["capacity"] > current["capacity"]:
         promote_from_waitlist(run, now=now)
     if "room" in changes:
-        notify_run_change(run, _room_message(run))
+        notify_run_change(run, "room_changed", now=now)
     if changes:
         audit.record(
             actor,
@@ -514,17 +514,6 @@ def _check_free(run: CourseRun, room: Room | None, instructor: Person | None) ->
         room_id=room.id if room is not None else None,
         instructor_id=instructor.id if instructor is not None else None,
         ignore_session_ids=tuple(session.id for session in run.sessions),
-    )
-
-
-def _room_message(run: CourseRun) -> str:
-    if run.room is None:
-        return _("%(title)s 수업이 온라인으로 바뀌었습니다.", title=run.title)
-    return _(
-        "%(title)s 수업 장소가 %(venue)s %(room)s(으)로 바뀌었습니다.",
-        title=run.title,
-        venue=run.room.venue.name,
-        room=run.room.name,
     )
 
 
@@ -628,14 +617,16 @@ def cancel_run(run: CourseRun, *, actor, reason: str, now: datetime) -> CourseRu
         .where(Enrollment.run_id == run.id, Enrollment.status.in_(ACTIVE_STATUSES))
         .order_by(Enrollment.id)
     ).all()
-    message = _("%(title)s이(가) 폐강되었습니다. 사유: %(reason)s", title=run.title, reason=reason)
+    # Told at any hour if a class was due today: people may be on their way.
+    today = to_seoul(now).date()
+    urgent = any(to_seoul(session.starts_at).date() == today for session in run.sessions)
     for enrollment in enrollments:
         previous = enrollment.status
         enrollment.status = EnrollmentStatus.CANCELLED
         enrollment.waitlist_position = None
         enrollment.cancelled_at = now
         enrollment.cancelled_by_id = actor_id
-        queue_notification(enrollment.person, "run_cancelled", message)
+        tell(enrollment.person, "run_cancelled", run=run, now=now, urgent=urgent, reason=reason)
         audit.record(
             actor,
             "enrollment.cancel",
@@ -653,9 +644,11 @@ def cancel_run(run: CourseRun, *, actor, reason: str, now: datetime) -> CourseRu
     return run
 
 
-def notify_run_change(run: CourseRun, message: str) -> int:
-    """Leave the message for everyone holding or waiting for a place in the run (lottery
-    applicants too), once each; returns how many were told."""
+def notify_run_change(
+    run: CourseRun, kind: str, *, now: datetime, urgent: bool = False, **facts
+) -> int:
+    """Tell everyone holding or waiting for a place in the run (lottery applicants too), once
+    each, of a change of the given kind; returns how many were told."""
     enrolled = select(Enrollment.person_id).where(
         Enrollment.run_id == run.id, Enrollment.status.in_(ACTIVE_STATUSES)
     )
@@ -663,7 +656,7 @@ def notify_run_change(run: CourseRun, message: str) -> int:
         select(Person).where(Person.id.in_(enrolled)).order_by(Person.id)
     ).all()
     for person in people:
-        queue_notification(person, "run_changed", message)
+        tell(person, kind, run=run, now=now, urgent=urgent, **facts)
     db.session.flush()
     return len(people)
 
