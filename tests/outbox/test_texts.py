@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tests.conftest import NOW
 from training.accounts.models import MessageChannel, Role
+from training.catalog.models import Selection
 from training.certificates.services import issue_certificate
 from training.checkin.closing import close_session
 from training.enrollment.models import EnrollmentStatus
@@ -15,7 +16,6 @@ from training.enrollment.services import (
     draw_lottery,
     enroll_person,
 )
-from training.catalog.models import Selection
 from training.notifications import tell
 from training.outbox.models import Channel, OutboxMessage, OutboxStatus
 from training.outbox.texts import render
