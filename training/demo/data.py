@@ -42,6 +42,8 @@ VENUES = (
     ),
     ("평생스마트교육장", "서울특별시 영등포구 대림3동", (("강의실 1", 28), ("강의실 2", 24))),
 )
+# Each centre's desk: the number every message and course page gives for enquiries.
+VENUE_PHONES = {"창업스마트교육장": "02-2670-4160", "평생스마트교육장": "02-2670-4170"}
 # The one-person broadcasting room is the report's plan for what comes next: only the
 # upcoming term uses it.
 BROADCAST_ROOM = ("창업스마트교육장", "1인 방송실")
@@ -382,6 +384,9 @@ class UpcomingSpec:
     with_second_resident: bool = False
 
 
+# The full run in which, just before the demo starts, a seat is given up and the first
+# waiting resident promoted.
+PROMOTION_COURSE = "C28"
 # The full run comes first: the demo resident's seat in it must not clash with any other
 # resident run, so that they can still enroll anywhere.
 UPCOMING = (

@@ -42,15 +42,18 @@ from training.demo.data import (
     DEMO_PASSWORD,
     FIRST_HALF,
     INSTRUCTOR,
+    PROMOTION_COURSE,
     RESIDENT,
     RESIDENT_RUNS,
     ROOM_SEATS,
     STAFF_CODES,
     UPCOMING,
+    VENUE_PHONES,
     VENUES,
 )
 from training.demo.planner import DemoPlan
 from training.enrollment.models import ACTIVE_STATUSES, Channel, Enrollment, EnrollmentStatus
+from training.enrollment.services import EnrollmentError, cancel_enrollment, enroll_person
 from training.extensions import db
 from training.stats.models import Plan
 
@@ -94,10 +97,13 @@ def seed_demo(*, now: datetime, echo=print, force: bool = False) -> str:
         echo(f"certificates: {counts['certificates']}")
         _add_plans(now)
         in_progress = _add_class_in_progress(now)
+        promoted = _add_promotion(now)
     except Exception:
         db.session.rollback()
         raise
     echo(f"class in progress now: {in_progress.title}")
+    if promoted is not None:
+        echo(f"promoted from the waiting list just now: {promoted.run.title}")
     db.session.commit()
     return _summary(plan, counts, in_progress)
 
@@ -231,6 +237,59 @@ def _add_class_in_progress(now: datetime) -> CourseRun:
     return run
 
 
+def _add_promotion(now: datetime) -> Enrollment | None:
+    """In the full upcoming run, a resident joins the waiting list and, minutes later, someone
+    holding a seat cancels: the first in line is promoted, and the outbox holds the messages
+    telling them, as a newcomer to the outbox page should find."""
+    run = db.session.scalar(
+        select(CourseRun)
+        .join(Course, Course.id == CourseRun.course_id)
+        .where(Course.code == PROMOTION_COURSE, CourseRun.starts_on > day_of(now))
+        .order_by(CourseRun.starts_on)
+        .limit(1)
+    )
+    if run is None:
+        return None
+    demo_phones = [account.phone for account in DEMO_ACCOUNTS]
+    holder = db.session.scalar(
+        select(Enrollment)
+        .join(Person, Person.id == Enrollment.person_id)
+        .where(
+            Enrollment.run_id == run.id,
+            Enrollment.status == EnrollmentStatus.CONFIRMED,
+            Person.phone.not_in(demo_phones),
+        )
+        .order_by(Enrollment.id.desc())
+        .limit(1)
+    )
+    busy = (
+        select(Enrollment.person_id)
+        .join(CourseRun, CourseRun.id == Enrollment.run_id)
+        .where(Enrollment.status.in_(ACTIVE_STATUSES), CourseRun.ends_on >= day_of(now))
+    )
+    candidates = db.session.scalars(
+        select(Person)
+        .where(
+            Person.role == Role.RESIDENT,
+            Person.password_hash.is_(None),
+            Person.id.not_in(busy),
+            Person.phone.like("010%"),
+        )
+        .order_by(Person.id.desc())
+        .limit(20)
+    ).all()
+    for person in candidates:
+        try:
+            waiting = enroll_person(
+                run, person, channel=Channel.DESK, now=now - timedelta(minutes=30)
+            )
+        except EnrollmentError:
+            continue
+        cancel_enrollment(holder, actor=holder.person, now=now - timedelta(minutes=5))
+        return waiting
+    return None
+
+
 def _insert_returning_ids(model, rows: list[dict]) -> list[int]:
     if not rows:
         return []
@@ -276,7 +335,7 @@ def _insert_plan(plan: DemoPlan, echo) -> dict[str, int]:
     for venue_name, address, rooms in VENUES:
         venue = db.session.scalar(select(Venue).where(Venue.name == venue_name))
         if venue is None:
-            venue = Venue(name=venue_name, address=address)
+            venue = Venue(name=venue_name, address=address, phone=VENUE_PHONES.get(venue_name))
             db.session.add(venue)
             db.session.flush()
         for room_name, seats in rooms:
