@@ -1,7 +1,7 @@
 """The outbox: messages to people, written with the change they tell of and delivered later."""
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from training.clock import utcnow
 from training.db_types import UTCDateTime, enum_column_type
 from training.extensions import db
+
+# A sender that has not recorded an outcome this long after claiming a message is taken to
+# have stopped.
+STALE_CLAIM = timedelta(minutes=10)
 
 
 class Channel(enum.Enum):
