@@ -182,6 +182,8 @@ def app(_app, request, tmp_path):
     # Any other app built in this process (with rate limits, say) turned the shared limiter on.
     limiter.enabled = config["RATELIMIT_ENABLED"]
     _app.instance_path = str(tmp_path)
+    # Messages written by the file backends stay in this test's folder.
+    _app.config["OUTBOX_FILE"] = str(tmp_path / "outbox.log")
     isolation = _committed if request.node.get_closest_marker("real_commits") else _rolled_back
     try:
         with _app.app_context(), isolation():

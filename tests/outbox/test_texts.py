@@ -296,3 +296,15 @@ def test_people_who_chose_no_messages_find_them_on_their_page_only(db, make_run,
     from training.notifications import unread_notifications
 
     assert [note.kind for note in unread_notifications(person)] == ["confirmed"]
+
+
+def test_a_message_keeps_its_facts_as_shown_for_kakaotalk_templates(db, make_run, make_person):
+    run = make_run()
+    person = make_person()
+
+    enroll_person(run, person, now=NOW)
+
+    [message] = messages_of(db, person)
+    assert message.params["title"] == "스마트폰 기초 1기"
+    assert message.params["date"] == "3월 16일(월)" and message.params["time"] == "10:00"
+    assert message.params["place"] == f"평생스마트교육장 {run.room.name}"

@@ -37,7 +37,7 @@ def tell(
         kind,
         subject=subject,
         body=body,
-        params=facts,
+        params=texts.shown(facts, person.locale),
         now=now,
         run_id=run.id if run is not None else None,
         urgent=urgent,

@@ -26,6 +26,21 @@ def run_facts(run: CourseRun, *, now: datetime) -> dict:
     return facts
 
 
+def shown(facts: dict, locale: str) -> dict[str, str]:
+    """The facts as the message shows them (dates and times in Seoul, in the locale), as
+    text: the variables a registered KakaoTalk template is filled with."""
+    with force_locale(locale):
+        return {key: _text(value) for key, value in _shown_values(facts).items()}
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
 def render(kind: str, facts: dict, locale: str) -> tuple[str, str]:
     """The subject (for email) and the body of a message of this kind, in the locale."""
     with force_locale(locale):
