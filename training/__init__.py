@@ -30,6 +30,7 @@ ROUTE_MODULES = (
     "training.checkin.routes",
     "training.desk.routes",
     "training.enrollment.routes",
+    "training.outbox.routes",
     "training.passes.routes",
     "training.planning.routes",
     "training.planning.import_routes",
@@ -83,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
     from training.checkin import bp as checkin_bp
     from training.desk import bp as desk_bp
     from training.enrollment import bp as enrollment_bp
+    from training.outbox import bp as outbox_bp
     from training.passes import bp as passes_bp
     from training.planning import bp as planning_bp
     from training.stats.routes import bp as stats_bp
@@ -98,6 +100,7 @@ def create_app(config: dict | None = None) -> Flask:
         certificates_bp,
         stats_bp,
         sheets_bp,
+        outbox_bp,
         api_bp,
         admin_bp,
     )
