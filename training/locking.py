@@ -12,10 +12,13 @@ from training.extensions import db
 
 def lock_row(model, row_id: int):
     """Load one row with a write lock held until the transaction ends (None if missing)."""
+    # FOR NO KEY UPDATE: excludes every other locker as FOR UPDATE would, but lets others
+    # insert rows that point at this one (a message naming the run, say); their foreign-key
+    # checks take KEY SHARE, which FOR UPDATE blocks, turning a wait into a deadlock.
     statement = (
         select(model)
         .where(model.id == row_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return db.session.execute(statement).scalar_one_or_none()

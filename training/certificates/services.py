@@ -74,7 +74,7 @@ def complete_run(run: CourseRun, *, now: datetime | None = None) -> int:
         select(Enrollment)
         .where(Enrollment.run_id == run.id, Enrollment.status == EnrollmentStatus.CONFIRMED)
         .order_by(Enrollment.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).all()
     results = completion_results(run)
