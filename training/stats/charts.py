@@ -5,18 +5,20 @@ import xml.etree.ElementTree as ET
 from datetime import date
 
 import pygal
-from flask_babel import gettext as _
-from pygal.style import Style
-
-from training.catalog.models import Audience
-from training.stats.exports import audience_key_labels, row_label
-from training.stats.services import Period, breakdown, plan_against_actual
 
 # pygal appends an old-style import hook (for its map plugins, unused here) that makes every
 # later failed import warn, and a warning turned error breaks optional imports in other
-# libraries (reportlab's among them). Take it out again.
+# libraries (reportlab's and openpyxl's among them). Take it out again before anything else
+# is imported.
 _legacy_hook = getattr(pygal, "PluginImportFixer", ())
 sys.meta_path[:] = [hook for hook in sys.meta_path if not isinstance(hook, _legacy_hook)]
+
+from flask_babel import gettext as _  # noqa: E402
+from pygal.style import Style  # noqa: E402
+
+from training.catalog.models import Audience  # noqa: E402
+from training.stats.exports import audience_key_labels, row_label  # noqa: E402
+from training.stats.services import Period, breakdown, plan_against_actual  # noqa: E402
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 XLINK_NAMESPACE = "http://www.w3.org/1999/xlink"
