@@ -1,9 +1,11 @@
 """The command line: flask users add."""
 
 import pytest
+from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from training.accounts.models import ConsentMethod, Person, Role
+from training.audit.models import AuditEntry
 
 
 def add_user(runner, *extra, role="staff", phone="010-5555-1234", password="secret123"):
@@ -72,6 +74,15 @@ def test_added_staff_can_log_in(runner, app, db):
     )
 
     assert response.status_code == 302
+
+
+def test_a_role_given_from_the_shell_is_on_the_audit_trail(runner, db):
+    result = add_user(runner, role="admin")
+
+    person_id = int(result.output.strip())
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "person.create")).one()
+    assert (entry.actor_id, entry.subject_id) == (None, person_id)
+    assert (entry.detail["role"], entry.detail["via"]) == ("admin", "cli")
 
 
 def test_users_add_refuses_a_registered_phone(refused, db, make_person, count_rows):

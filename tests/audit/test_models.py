@@ -47,6 +47,22 @@ def test_delete_of_an_entry_is_refused(db, entry):
     assert db.session.scalar(text("SELECT count(*) FROM audit_entries")) == 1
 
 
+@pytest.mark.parametrize("action", ["person.role_change", "door.refresh"])
+def test_a_permission_change_or_a_view_cannot_be_deleted_through_the_session(
+    db, make_person, action
+):
+    admin = make_person()
+    entry = record(admin, action, admin)
+    db.session.commit()
+
+    db.session.delete(entry)
+    with pytest.raises(DBAPIError, match="cannot be"):
+        db.session.commit()
+    db.session.rollback()
+
+    assert db.session.scalars(select(AuditEntry.action)).all() == [action]
+
+
 def test_actor_with_entries_cannot_be_deleted(db, entry):
     with pytest.raises(DBAPIError):
         db.session.execute(text("DELETE FROM people"))

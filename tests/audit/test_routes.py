@@ -92,6 +92,12 @@ def test_admin_sees_every_entry_newest_first(client_for, admin, trail):
     assert "2026-03-02 00:30:00" in text and "203.0.113.7" in text and "김하나 (#" in text
 
 
+def test_the_page_says_how_long_entries_are_kept(client_for, admin):
+    text = client_for(admin).get("/admin/audit").get_data(as_text=True)
+
+    assert "열람 기록은 2년 이상" in text and "기록은 3년 이상" in text
+
+
 def test_admins_see_the_link_in_the_header(client_for, admin, staff):
     assert 'href="/admin/audit"' in client_for(admin).get("/").get_data(as_text=True)
     assert 'href="/admin/audit"' not in client_for(staff).get("/").get_data(as_text=True)

@@ -159,7 +159,7 @@ def test_refused_export_is_not_logged(desk, db):
     response = desk.get("/desk/stats/export.csv", query_string={"from": "2022-09", "to": "2022-01"})
 
     assert response.status_code == 400
-    assert db.session.scalars(select(AuditEntry)).all() == []
+    assert "stats.export" not in db.session.scalars(select(AuditEntry.action)).all()
 
 
 def _only_export_entry() -> AuditEntry:

@@ -1,8 +1,11 @@
 """flask --app training users add: people and their roles from the shell."""
 
+import getpass
+
 import click
 from flask.cli import AppGroup
 
+from training import audit
 from training.accounts.models import DONGS, ConsentMethod, Role
 from training.accounts.services import AccountError, create_person
 from training.extensions import db
@@ -37,5 +40,17 @@ def add_user(role, name, phone, password, birth_year, dong):
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from None
+    # A role given from the shell is a grant of rights like one given on the people pages: on
+    # the trail, with the login of whoever ran the command in place of a person.
+    audit.record(
+        None, "person.create", person, role=person.role.value, via="cli", shell_user=_shell_user()
+    )
     db.session.commit()
     click.echo(person.id)
+
+
+def _shell_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no entry in the password database
+        return None

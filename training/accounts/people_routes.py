@@ -50,7 +50,7 @@ NO_STORE = {"Cache-Control": "private, no-store"}
 def person(person_id: int):
     person = db.get_or_404(Person, person_id)
     overview = person_overview(person, now=utcnow())
-    audit.record(current_user, "person.view", person)
+    audit.record_view(current_user, "person.view", person)
     db.session.commit()
     return render_template(
         "desk/person.html",

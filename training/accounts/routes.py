@@ -6,8 +6,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from training.accounts import bp
 from training.accounts.forms import ChangePasswordForm, LoginForm, SetupForm, SignupForm
+from training.accounts.logins import WEB, log_in, record_log_in, record_log_out
 from training.accounts.passwords import change_password, use_setup_code
-from training.accounts.services import AccountError, authenticate, create_person
+from training.accounts.services import AccountError, create_person
 from training.clock import utcnow
 from training.extensions import db, limiter
 from training.redirects import local_path
@@ -46,6 +47,7 @@ def signup():
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(error.message)
         else:
+            record_log_in(person, channel=WEB, by="signup")
             db.session.commit()
             login_user(person)
             flash(_("가입되었습니다. 원하는 강좌를 골라 신청해 보세요."), "success")
@@ -65,8 +67,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            person = authenticate(form.phone.data, form.password.data)
+            person = log_in(form.phone.data, form.password.data, channel=WEB)
         except AccountError as error:
+            # The refused attempt stays on the audit trail.
+            db.session.commit()
             form.password.errors.append(error.message)
         else:
             db.session.commit()
@@ -79,6 +83,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    record_log_out(current_user)
+    db.session.commit()
     logout_user()
     flash(_("로그아웃되었습니다."), "info")
     return redirect(url_for("enrollment.catalogue"))
@@ -102,6 +108,7 @@ def setup():
             _field_for(form, error.field, form.code).errors.append(error.message)
             status = error.status
         else:
+            record_log_in(person, channel=WEB, by="setup_code")
             db.session.commit()
             login_user(person)
             flash(

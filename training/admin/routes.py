@@ -6,6 +6,7 @@ from flask import render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from training import audit
 from training.accounts.models import Role
 from training.admin import bp
 from training.admin.forms import AuditExportForm, AuditSearchForm
@@ -21,6 +22,14 @@ from training.admin.services import (
 from training.clock import parse_month, seoul_today, to_seoul, utcnow
 from training.extensions import db
 from training.permissions import role_required
+
+
+@bp.context_processor
+def retention():
+    return {
+        "retention_years": audit.RETENTION_YEARS,
+        "permission_retention_years": audit.PERMISSION_RETENTION_YEARS,
+    }
 
 
 def _headers() -> list[str]:

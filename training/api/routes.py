@@ -3,8 +3,10 @@ schema class. Refusals are RuleErrors, answered by the app's one error handler."
 
 from flask import current_app
 
+from training import audit
+from training.accounts.logins import API, log_in, record_log_in
 from training.accounts.models import Person
-from training.accounts.services import authenticate, create_person, issue_token
+from training.accounts.services import AccountError, create_person, issue_token
 from training.api import bp
 from training.api.auth import current_api_user, token_required
 from training.api.schemas import (
@@ -48,6 +50,7 @@ from training.checkin.presenters import CheckInJson, RosterJson, parse_scanned_a
 from training.checkin.rosters import can_run_session
 from training.checkin.scans import check_in_by_pass
 from training.clock import utcnow
+from training.database import writes_on_read
 from training.enrollment.listings import get_run_listing, list_runs
 from training.enrollment.models import Channel, Enrollment
 from training.enrollment.services import cancel_enrollment, enroll_person, enrollments_of
@@ -104,6 +107,7 @@ def signup(json: SignupBody):
         password=json.password,
         consent=True,
     )
+    record_log_in(person, channel=API, by="signup")
     db.session.commit()
     return NewAccountJson(token=issue_token(person), id=person.id), 201
 
@@ -113,7 +117,12 @@ def signup(json: SignupBody):
 @api_operation(HTTP_200=TokenJson)
 def token(json: TokenBody):
     """Exchange a phone number and password for a bearer token"""
-    person = authenticate(json.phone, json.password)
+    try:
+        person = log_in(json.phone, json.password, channel=API)
+    except AccountError:
+        # The refused attempt stays on the audit trail; the error handler then answers.
+        db.session.commit()
+        raise
     db.session.commit()
     return TokenJson(token=issue_token(person))
 
@@ -206,6 +215,7 @@ def my_pass():
 
 @bp.route("/sessions/<int:session_id>/roster")
 @door_staff_required
+@writes_on_read
 @api_operation(HTTP_200=RosterJson, secured=True)
 def session_roster(session_id: int):
     """A session's confirmed trainees and their marks
@@ -216,7 +226,18 @@ def session_roster(session_id: int):
         return api_error("not_found", "No such session.", 404)
     if not can_run_session(current_api_user(), session):
         return api_error("forbidden", "Not one of your sessions.", 403)
-    return RosterJson.of(session)
+    body = RosterJson.of(session)
+    # A scanner app may poll this as the door screen polls its own: recorded as the screen is.
+    audit.record_view(
+        current_api_user(),
+        "roster.api_view",
+        session,
+        at_most_every=audit.POLLED_VIEW_INTERVAL,
+        run_id=session.run_id,
+        people=len(body.roster),
+    )
+    db.session.commit()
+    return body
 
 
 @bp.route("/sessions/<int:session_id>/checkins", methods=["POST"])

@@ -107,6 +107,7 @@ def issue_mine(enrollment_id: int):
 
 @bp.route("/desk/runs/<int:run_id>/completion")
 @staff_required
+@writes_on_read
 def run_completion(run_id: int):
     run = db.get_or_404(CourseRun, run_id)
     results = completion_results(run)
@@ -121,6 +122,8 @@ def run_completion(run_id: int):
             select(Certificate).where(Certificate.enrollment_id.in_([e.id for e in enrollments]))
         )
     }
+    audit.record_view(current_user, "completion.view", run, people=len(enrollments))
+    db.session.commit()
     return render_template(
         "certificates/run.html",
         run=run,

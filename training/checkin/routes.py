@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from training import audit
 from training.accounts.services import AccountError, find_by_phone, normalize_phone
 from training.catalog.models import Session
 from training.checkin import bp
@@ -43,6 +44,7 @@ from training.checkin.selfcheckin import (
     todays_sessions_of,
 )
 from training.clock import utcnow
+from training.database import writes_on_read
 from training.enrollment.models import Enrollment
 from training.enrollment.services import EnrollmentError
 from training.errors import RuleError
@@ -83,6 +85,7 @@ def today():
 
 @bp.route("/sessions/<int:session_id>")
 @door_staff_required
+@writes_on_read
 def screen(session_id: int):
     return _screen_page(load_session(session_id), WalkInForm(formdata=None))
 
@@ -90,6 +93,8 @@ def screen(session_id: int):
 def _screen_page(session: Session, walk_in_form: WalkInForm, walk_in_refusal: str | None = None):
     opens, closes = check_in_window(session)
     lines = roster(session)
+    audit.record_view(current_user, "door.view", session, run_id=session.run_id, people=len(lines))
+    db.session.commit()
     return render_template(
         "checkin/screen.html",
         session=session,
@@ -107,8 +112,22 @@ def _screen_page(session: Session, walk_in_form: WalkInForm, walk_in_refusal: st
 
 @bp.route("/sessions/<int:session_id>/state")
 @door_staff_required
+@writes_on_read
 def state(session_id: int):
-    return jsonify(state_json(load_session(session_id)))
+    session = load_session(session_id)
+    body = state_json(session)
+    # The screen polls this every few seconds: its opening is door.view, the polls only
+    # show how long it stayed open.
+    audit.record_view(
+        current_user,
+        "door.refresh",
+        session,
+        at_most_every=audit.POLLED_VIEW_INTERVAL,
+        run_id=session.run_id,
+        people=len(body["roster"]),
+    )
+    db.session.commit()
+    return jsonify(body)
 
 
 @bp.route("/sessions/<int:session_id>/scan", methods=["POST"])

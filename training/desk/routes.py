@@ -63,7 +63,7 @@ def _render_run(run_id: int, enroll_form=None, new_person_form=None, status=200)
         abort(404)
     groups = enrollments_by_status(run_id)
     people = sum(len(group) for group in groups.values())
-    audit.record(current_user, "roster.view", listing.run, people=people)
+    audit.record_view(current_user, "roster.view", listing.run, people=people)
     db.session.commit()
     return render_template(
         "desk/run.html",
@@ -205,13 +205,16 @@ def people():
     searched = bool(query) or role is not None
     found = search_people(query, role=role) if searched else []
     if searched:
-        audit.record(
+        # What was typed is not kept (it may be someone's number), only its kind and whom
+        # the search showed.
+        audit.record_view(
             current_user,
             "people.search",
             current_user,
-            query=query,
+            search=_kind_of_search(query),
             role=role.value if role else None,
             found=len(found),
+            people=[person.id for person in found],
         )
         db.session.commit()
     return render_template(
@@ -226,6 +229,13 @@ def people():
     )
 
 
+def _kind_of_search(query: str) -> str | None:
+    """What was searched for: "digits" (of a phone number), "name", or None (a role alone)."""
+    if not query:
+        return None
+    return "digits" if any(character.isdigit() for character in query) else "name"
+
+
 @bp.route("/people/<int:person_id>/lift-bar", methods=["POST"])
 @staff_required
 def lift_person_bar(person_id: int):
@@ -235,4 +245,4 @@ def lift_person_bar(person_id: int):
     lift_bar(person, actor=current_user)
     db.session.commit()
     flash(_("%(name)s님의 수강신청 제한을 풀었습니다.", name=person.name), "success")
-    return redirect(url_for("desk.people", q=person.phone[-4:]))
+    return redirect(url_for("desk.people", q=person.phone[-4:] if person.phone else person.name))
