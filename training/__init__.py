@@ -24,6 +24,7 @@ class RowIdConverter(IntegerConverter):
 ROUTE_MODULES = (
     "training.accounts.routes",
     "training.accounts.people_routes",
+    "training.accounts.withdrawal_routes",
     "training.admin.routes",
     "training.api.routes",
     "training.certificates.routes",
@@ -115,6 +116,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_web_helpers(app)
 
     from training.accounts.cli import users_command
+    from training.accounts.retention_cli import purge_command
     from training.backup.cli import backup_command, restore_command
     from training.certificates.cli import certificates_command
     from training.demo.cli import seed_demo_command
@@ -123,6 +125,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     commands = (
         users_command,
+        purge_command,
         seed_demo_command,
         certificates_command,
         report_command,

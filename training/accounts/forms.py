@@ -161,3 +161,22 @@ class AccountStateForm(ReasonMixin, FlaskForm):
     """Closing ("1") or reopening ("0") an account, as the page offered it."""
 
     close = HiddenField(validators=[AnyOf(("0", "1"))])
+
+
+class WithdrawForm(FlaskForm):
+    """A person withdrawing: their password, and that they read what goes and what stays."""
+
+    password = PasswordField(
+        _l("비밀번호"),
+        validators=[InputRequired(_l("비밀번호를 적어 주세요."))],
+        description=_l("본인 확인을 위해 지금 쓰는 비밀번호를 적어 주세요."),
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirm = BooleanField(
+        _l("위 내용을 읽었으며, 탈퇴하면 되돌릴 수 없다는 것을 압니다."),
+        validators=[InputRequired(_l("탈퇴하려면 확인란에 표시해 주세요."))],
+    )
+
+
+class AnonymizeForm(ReasonMixin, FlaskForm):
+    """Staff anonymizing a person (who asked at the desk, say), with the reason on record."""

@@ -31,6 +31,7 @@ ACCOUNT_ACTIONS = (
     "person.setup_code_void",
     "person.password_change",
     "person.unbar",
+    "person.anonymize",
 )
 
 
@@ -134,6 +135,11 @@ def describe_account_change(entry: AuditEntry) -> str:
             previous=_role_label(entry.detail.get("previous")),
             role=_role_label(entry.detail.get("role")),
         )
+    if entry.action == "person.anonymize":
+        return {
+            "withdrawal": _("회원 탈퇴 (본인)"),
+            "retention": _("개인정보 파기 (보유 기간 지남)"),
+        }.get(entry.detail.get("reason"), _("개인정보 파기 (담당자)"))
     return {
         "person.deactivate": _("계정 정지"),
         "person.reactivate": _("계정 다시 열기"),
@@ -181,6 +187,10 @@ def set_active(person: Person, active: bool, *, actor: Person, reason: str) -> P
     closing it ends every session and API token the person holds."""
     reason = _checked_admin_change(person, actor, reason)
     person = lock_row(Person, person.id)
+    if active and person.anonymized_at is not None:
+        raise AccountError(
+            "anonymized", _("개인정보를 파기한 계정은 다시 열 수 없습니다."), status=409
+        )
     if person.is_active == active:
         message = _("이미 사용 중인 계정입니다.") if active else _("이미 정지된 계정입니다.")
         raise AccountError("unchanged", message, status=409)

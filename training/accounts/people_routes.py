@@ -1,5 +1,5 @@
-"""Staff pages about one person: their record, a new set-up code, and (administrators) their
-role and whether their account is open."""
+"""Staff pages about one person: their record, a new set-up code, anonymizing them (at their
+request), and (administrators) their role and whether their account is open."""
 
 from flask import (
     abort,
@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from training import audit
 from training.accounts import bp
-from training.accounts.forms import AccountStateForm, RoleForm
+from training.accounts.forms import AccountStateForm, AnonymizeForm, RoleForm
 from training.accounts.models import Person, Role
 from training.accounts.passwords import (
     format_setup_code,
@@ -29,7 +29,8 @@ from training.accounts.people import (
     person_overview,
     set_active,
 )
-from training.accounts.services import AccountError, mask_phone
+from training.accounts.retention import anonymize_person, anonymize_refusal, open_places
+from training.accounts.services import AccountError, mask_name, mask_phone
 from training.clock import to_seoul, utcnow
 from training.database import writes_on_read
 from training.extensions import db
@@ -149,3 +150,37 @@ def account(person_id: int):
             return redirect(url_for("accounts.person", person_id=person.id))
     status = 400 if request.method == "POST" else 200
     return render_template("desk/person_account.html", person=person, form=form), status
+
+
+@bp.route("/desk/people/<int:person_id>/anonymize", methods=["GET", "POST"])
+@staff_required
+def anonymize(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    form = AnonymizeForm()
+    now = utcnow()
+    refusal, status = None, 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        masked = mask_name(person.name)
+        try:
+            anonymize_person(person, actor=current_user, reason=form.reason.data, now=now)
+        except AccountError as error:
+            db.session.rollback()
+            refusal, status = error, error.status
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(name)s님의 개인정보를 파기했습니다. 수강·출석 기록과 수료증은 이름을 "
+                    "가린 채 남습니다.",
+                    name=masked,
+                ),
+                "success",
+            )
+            return redirect(url_for("desk.people"))
+    return render_template(
+        "desk/person_anonymize.html",
+        person=person,
+        form=form,
+        refusal=refusal or anonymize_refusal(person, actor=current_user, now=now),
+        places=open_places(person, now),
+    ), status

@@ -41,15 +41,23 @@ def normalize_phone(raw: str) -> str:
     return digits
 
 
-def format_phone(digits: str) -> str:
+# What a page or a file shows where an anonymized person's phone was.
+NO_PHONE = "–"
+
+
+def format_phone(digits: str | None) -> str:
     """Show stored digits with hyphens."""
+    if not digits:
+        return NO_PHONE
     if len(digits) == 11:
         return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
     return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
 
 
-def mask_phone(digits: str) -> str:
+def mask_phone(digits: str | None) -> str:
     """010-****-5678: enough to tell people apart, not enough to call them."""
+    if not digits:
+        return NO_PHONE
     return f"{digits[:3]}-****-{digits[-4:]}"
 
 

@@ -6,10 +6,13 @@ from flask import current_app
 from training import audit
 from training.accounts.logins import API, log_in, record_log_in
 from training.accounts.models import Person
+from training.accounts.retention import anonymize_person
 from training.accounts.services import AccountError, create_person, issue_token
 from training.api import bp
 from training.api.auth import current_api_user, token_required
 from training.api.schemas import (
+    AnonymizeBody,
+    AnonymizedPersonJson,
     CancelRunBody,
     CertificateJson,
     CheckInBody,
@@ -203,6 +206,21 @@ def my_enrollments():
 def me():
     """Who the token belongs to"""
     return PersonJson.of(current_api_user())
+
+
+@bp.route("/people/<int:person_id>/anonymize", methods=["POST"])
+@staff_required
+@api_operation(HTTP_200=AnonymizedPersonJson, secured=True)
+def anonymize(person_id: int, json: AnonymizeBody):
+    """Anonymize a person who asked to withdraw (staff)
+
+    The name is masked; phone, email, password and birth year go (an age band stays); places
+    in runs not yet ended are given up and the waiting lists move on. Enrollments, attendance
+    and certificates stay, for the statistics and certificate verification."""
+    person = _found(Person, person_id, "person")
+    person = anonymize_person(person, actor=current_api_user(), reason=json.reason, now=utcnow())
+    db.session.commit()
+    return AnonymizedPersonJson.of(person)
 
 
 @bp.route("/me/pass")

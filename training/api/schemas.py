@@ -254,6 +254,14 @@ class CancelRunBody(BaseModel):
     reason: StrictStr = Field(max_length=200, description="Told to every person enrolled")
 
 
+class AnonymizeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: StrictStr = Field(
+        max_length=200, description="Why, as the person asked (kept on the audit trail)"
+    )
+
+
 class SessionTimesBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -566,6 +574,27 @@ class PersonJson(BaseModel):
             role=person.role,
             birth_year=person.birth_year,
             dong=person.dong,
+        )
+
+
+class AnonymizedPersonJson(BaseModel):
+    """What is left of a person once anonymized: enough for the statistics, nothing to
+    reach or recognise them by."""
+
+    id: int
+    name: str = Field(examples=["홍*동"])
+    age_band: str | None = Field(examples=["60대"])
+    dong: str
+    anonymized_at: datetime
+
+    @classmethod
+    def of(cls, person: Person) -> "AnonymizedPersonJson":
+        return cls(
+            id=person.id,
+            name=person.name,
+            age_band=person.age_band,
+            dong=person.dong,
+            anonymized_at=to_seoul_or_none(person.anonymized_at),
         )
 
 

@@ -24,7 +24,8 @@ HEADERS = (
 class LedgerRow:
     serial: str
     name: str
-    birth_year: int
+    # None once the person is anonymized: the cell says "-".
+    birth_year: int | None
     course_title: str
     period_start: date
     period_end: date
@@ -49,7 +50,7 @@ def build_ledger_xlsx(year: int, rows: list[LedgerRow]) -> bytes:
             (
                 row.serial,
                 row.name,
-                row.birth_year,
+                row.birth_year if row.birth_year is not None else "-",
                 row.course_title,
                 f"{row.period_start:%Y-%m-%d} ~ {row.period_end:%Y-%m-%d}",
                 row.hours,

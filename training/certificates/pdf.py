@@ -57,7 +57,8 @@ class CertificateData:
 
     serial: str
     name: str
-    birth_year: int
+    # None once the person is anonymized: printed as "-".
+    birth_year: int | None
     course_title: str
     period_start: date
     period_end: date
@@ -90,7 +91,7 @@ def draw_certificate(canvas: Canvas, data: CertificateData, font_name: str) -> N
 
     fields = (
         ("성명", data.name),
-        ("생년", f"{data.birth_year}년"),
+        ("생년", f"{data.birth_year}년" if data.birth_year is not None else "-"),
         ("교육과정", data.course_title),
         ("교육기간", f"{_dotted(data.period_start)} ~ {_dotted(data.period_end)}"),
         ("교육시간", f"{data.hours:g}시간"),

@@ -77,7 +77,8 @@ class RosterLineJson(BaseModel):
     enrollment_id: int
     person_id: int
     name: str
-    phone_last4: str
+    # None for a person whose personal data was anonymized.
+    phone_last4: str | None
     attendance: AttendanceJson | None
 
     @classmethod
@@ -87,7 +88,7 @@ class RosterLineJson(BaseModel):
             enrollment_id=line.enrollment.id,
             person_id=person.id,
             name=person.name,
-            phone_last4=person.phone[-4:],
+            phone_last4=person.phone[-4:] if person.phone else None,
             attendance=AttendanceJson.of(line.attendance) if line.attendance else None,
         )
 

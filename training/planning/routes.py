@@ -353,7 +353,7 @@ def _instructor_choices():
     return select_choices(
         [("", _("정하지 않음"))]
         + [
-            (str(person.id), f"{person.name} ({person.role.label}, {person.phone[-4:]})")
+            (str(person.id), f"{person.name} ({person.role.label}, {(person.phone or '–')[-4:]})")
             for person in people
         ]
     )

@@ -6,7 +6,7 @@ which its last session falls."""
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, distinct, func, literal, select
+from sqlalchemy import and_, case, distinct, extract, func, literal, select
 
 from training.accounts.models import Person
 from training.catalog.models import Audience, Course, CourseRun, Room, Session, Venue
@@ -235,12 +235,22 @@ AGE_BANDS = (
 )
 
 
+def age_band(age: int) -> str | None:
+    """The band of an age (counted by year), as the statistics label it."""
+    return next((label for low, high, label in AGE_BANDS if low <= age <= high), None)
+
+
 def people_breakdown(period: Period, audience: Audience | None, dimension: str) -> Breakdown:
-    """Trainees and person-sessions per dong or age band (age by year at the period's end)."""
+    """Trainees and person-sessions per dong or age band.
+
+    Age is counted by year in the year the run ended, the year it is counted in: for a period
+    within one calendar year that is the period's year. An anonymized person's marks carry
+    the band they had then, their birth year being gone."""
     runs = held_runs(period, audience).subquery()
-    age = period.last.year - Person.birth_year
     if dimension == "age_band":
-        column = case(*[(age.between(low, high), label) for low, high, label in AGE_BANDS])
+        age = extract("year", CourseRun.ends_on) - Person.birth_year
+        computed = case(*[(age.between(low, high), label) for low, high, label in AGE_BANDS])
+        column = func.coalesce(Attendance.age_band, computed)
     else:
         column = Person.dong
     statement = (
@@ -248,6 +258,7 @@ def people_breakdown(period: Period, audience: Audience | None, dimension: str) 
         .select_from(Attendance)
         .join(Enrollment, Enrollment.id == Attendance.enrollment_id)
         .join(runs, runs.c.id == Enrollment.run_id)
+        .join(CourseRun, CourseRun.id == Enrollment.run_id)
         .join(Person, Person.id == Enrollment.person_id)
         .where(
             Attendance.status.in_(ATTENDED_STATUSES),
