@@ -120,6 +120,7 @@ def create_app(config: dict | None = None) -> Flask:
     from training.backup.cli import backup_command, restore_command
     from training.certificates.cli import certificates_command
     from training.demo.cli import seed_demo_command
+    from training.outbox.cli import outbox_command
     from training.planning.cli import import_term_command
     from training.stats.cli import report_command
 
@@ -132,6 +133,7 @@ def create_app(config: dict | None = None) -> Flask:
         import_term_command,
         backup_command,
         restore_command,
+        outbox_command,
     )
     for command in commands:
         app.cli.add_command(command)
