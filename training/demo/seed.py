@@ -492,5 +492,8 @@ def _summary(plan: DemoPlan, counts: dict[str, int], in_progress: CourseRun) -> 
         f"진위 확인: /verify/{format_serial(2022, 1)}",
         f"  - '{in_progress.title}' 수업이 지금 진행 중입니다. 강사로 로그인해 '오늘 수업'에서 "
         f"출석 확인을 열고, {resident.name}님의 출석 패스(내 출석 패스)를 스캔해 보세요.",
+        f"  - '{full.title}'에서 방금 한 분이 취소해 대기 1번이 확정되었습니다. 담당자로 로그인해 "
+        "메시지함(/outbox)에서 그분께 갈 문자를 보고, flask --app training outbox send 로 보내면 "
+        "instance/outbox.log 에 적힙니다 (실제로는 아무것도 보내지 않습니다).",
     ]
     return "\n".join(lines)
