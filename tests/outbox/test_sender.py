@@ -161,6 +161,22 @@ def test_quiet_hours_hold_texts_back_but_not_urgent_ones_nor_emails(db, make_mes
     assert text.status is OutboxStatus.PENDING
 
 
+def test_the_file_backend_writes_texts_at_night_as_it_wakes_nobody(app, db, make_message, tmp_path):
+    app.config["OUTBOX_FILE"] = str(tmp_path / "outbox.log")
+    make_message()
+
+    assert send_round(at(NIGHT), sender="test").sent == 1
+
+
+def test_a_night_pass_says_how_many_texts_wait_for_the_morning(db, make_message, scripted):
+    make_message()
+    make_message(urgent=True)
+
+    result = send_round(at(NIGHT), sender="test")
+
+    assert (result.sent, result.held) == (1, 1)
+
+
 def test_quiet_hours_run_from_nine_at_night_to_eight_in_the_morning(app):
     def seoul(hour):
         return datetime(2026, 3, 2, hour, tzinfo=UTC) - timedelta(hours=9)

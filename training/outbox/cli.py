@@ -42,7 +42,7 @@ def send_command(loop, interval):
         click.echo(f"Sending as {sender}, a pass every {interval} s; stop with Ctrl-C.")
     while True:
         result = send_round(utcnow, sender=sender)
-        if result.handled or result.reminders or result.abandoned or not loop:
+        if result.handled or result.reminders or result.abandoned or result.held or not loop:
             click.echo(_summary(result))
         if not loop or stopping:
             break
@@ -76,6 +76,8 @@ def _summary(result) -> str:
     )
     if result.abandoned:
         text += f", {result.abandoned} left by a stopped sender marked failed"
+    if result.held:
+        text += f"; {result.held} texts wait for the end of the quiet hours"
     return text
 
 

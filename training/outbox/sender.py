@@ -35,6 +35,7 @@ LAST_ERROR_LENGTH = 500
 class Round:
     """What one pass over the outbox did."""
 
+    held: int = 0
     sent: int = 0
     retried: int = 0
     failed: int = 0
@@ -72,7 +73,8 @@ def claim_due(now: datetime, *, sender: str, limit: int) -> list[OutboxMessage]:
         OutboxMessage.next_attempt_at <= now,
         OutboxMessage.channel != Channel.CALL,
     ]
-    if is_quiet(now):
+    # The file backend wakes nobody: it may write at any hour.
+    if is_quiet(now) and current_app.config["SMS_BACKEND"] != "file":
         due.append(or_(OutboxMessage.channel != Channel.SMS, OutboxMessage.is_urgent))
     messages = db.session.scalars(
         select(OutboxMessage)
@@ -124,6 +126,20 @@ def deliver(message: OutboxMessage, *, now: datetime) -> OutboxStatus:
         message.last_error = None
     db.session.flush()
     return message.status
+
+
+def held_for_quiet_hours(now: datetime) -> int:
+    """How many texts are due but wait for the end of the quiet hours."""
+    if not is_quiet(now) or current_app.config["SMS_BACKEND"] == "file":
+        return 0
+    return db.session.scalar(
+        select(db.func.count()).where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.channel == Channel.SMS,
+            OutboxMessage.is_urgent.is_(False),
+        )
+    )
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -212,6 +228,8 @@ def send_round(now_source, *, sender: str | None = None, limit: int | None = Non
         ids = [message.id for message in claimed]
         db.session.commit()
         if not ids:
+            result.held = held_for_quiet_hours(now_source())
+            db.session.rollback()
             return result
         for message_id in ids:
             message = db.session.get(OutboxMessage, message_id)
