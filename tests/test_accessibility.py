@@ -97,7 +97,7 @@ def test_public_pages_are_labelled_and_structured(client, pages, path):
     check(response.get_data(as_text=True))
 
 
-@pytest.mark.parametrize("path", ["/me", "/runs/{run}"])
+@pytest.mark.parametrize("path", ["/me", "/me/account", "/runs/{run}"])
 def test_resident_pages_are_labelled_and_structured(client_for_role, pages, path):
     client = client_for_role(Role.RESIDENT)
     check(client.get(path.format(run=pages.id)).get_data(as_text=True))

@@ -85,6 +85,9 @@ def test_signup_returns_a_token_that_works(client, db):
         "role": "resident",
         "birth_year": 1956,
         "dong": "대림3동",
+        "message_channel": "sms",
+        "email": None,
+        "locale": "ko",
     }
 
 

@@ -1,19 +1,22 @@
 """Sign-up, log-in, password and account forms."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    EmailField,
     HiddenField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, Regexp
 
-from training.accounts.models import DONGS, OUTSIDE_DISTRICT, Role
-from training.forms import strip
+from training.accounts.models import DONGS, OUTSIDE_DISTRICT, MessageChannel, Role
+from training.forms import select_choices, strip
 
 
 def dong_choices():
@@ -24,7 +27,41 @@ def dong_choices():
     )
 
 
-class PersonFieldsMixin:
+def channel_choices():
+    return [
+        (
+            channel.value,
+            _("%(channel)s (기본)", channel=channel.label)
+            if channel is MessageChannel.SMS
+            else channel.label,
+        )
+        for channel in MessageChannel
+    ]
+
+
+class ContactFieldsMixin:
+    """How a person is told about their enrollments. The email field is always there, so the
+    page works without a script; the service keeps an address only for the email channel."""
+
+    message_channel = RadioField(
+        _l("안내 받는 방법"),
+        choices=channel_choices,
+        default=MessageChannel.SMS.value,
+        description=_l("받지 않음을 고르면 안내는 '내 신청' 화면에서만 볼 수 있습니다."),
+    )
+    email = EmailField(
+        _l("이메일 (선택)"),
+        filters=[strip],
+        description=_l("이메일을 고른 분만 적어 주세요."),
+        render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "off"},
+    )
+
+    def contact_fields(self) -> dict:
+        """The channel and email as the services take them."""
+        return {"message_channel": self.message_channel.data, "email": self.email.data}
+
+
+class PersonFieldsMixin(ContactFieldsMixin):
     name = StringField(
         _l("이름"),
         validators=[
@@ -61,6 +98,7 @@ class PersonFieldsMixin:
             "birth_year": self.birth_year.data,
             "dong": self.dong.data,
             "consent": self.consent.data,
+            **self.contact_fields(),
         }
 
 
@@ -134,6 +172,14 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
         _l("지금 비밀번호"),
         validators=[InputRequired(_l("지금 쓰는 비밀번호를 적어 주세요."))],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+class AccountForm(ContactFieldsMixin, FlaskForm):
+    locale = RadioField(
+        _l("화면과 안내 언어"),
+        # Each language named in itself, so that a reader of either finds theirs.
+        choices=select_choices([("ko", "한국어"), ("en", "English")]),
     )
 
 

@@ -32,6 +32,7 @@ ACCOUNT_ACTIONS = (
     "person.password_change",
     "person.unbar",
     "person.anonymize",
+    "person.update_contact",
 )
 
 
@@ -134,6 +135,13 @@ def describe_account_change(entry: AuditEntry) -> str:
             "역할 변경: %(previous)s → %(role)s",
             previous=_role_label(entry.detail.get("previous")),
             role=_role_label(entry.detail.get("role")),
+        )
+    if entry.action == "person.update_contact":
+        labels = {"message_channel": _("안내 받는 방법"), "email": _("이메일"), "locale": _("언어")}
+        fields = entry.detail.get("fields") or []
+        return _(
+            "안내 설정 변경: %(fields)s",
+            fields=", ".join(labels.get(str(name), str(name)) for name in fields),
         )
     if entry.action == "person.anonymize":
         return {

@@ -1,14 +1,25 @@
 """Sign-up, log-in, log-out and password pages."""
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from training.accounts import bp
-from training.accounts.forms import ChangePasswordForm, LoginForm, SetupForm, SignupForm
+from training.accounts.forms import (
+    AccountForm,
+    ChangePasswordForm,
+    LoginForm,
+    SetupForm,
+    SignupForm,
+)
 from training.accounts.logins import WEB, log_in, record_log_in, record_log_out
 from training.accounts.passwords import change_password, use_setup_code
-from training.accounts.services import AccountError, create_person
+from training.accounts.services import (
+    AccountError,
+    create_person,
+    update_contact,
+)
 from training.clock import utcnow
 from training.extensions import db, limiter
 from training.redirects import local_path
@@ -42,7 +53,12 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            person = create_person(**form.person_fields(), password=form.password.data)
+            person = create_person(
+                **form.person_fields(),
+                password=form.password.data,
+                # The language the person signed up in is the one their messages are written in.
+                locale=str(get_locale()),
+            )
         except AccountError as error:
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(error.message)
@@ -151,3 +167,37 @@ def password():
     elif request.method == "POST":
         status = 400
     return render_template("accounts/password.html", form=form), status
+
+
+@bp.route("/me/account", methods=["GET", "POST"])
+@login_required
+def my_account():
+    # What the person has now fills in what a post leaves out.
+    form = AccountForm(
+        message_channel=current_user.message_channel.value,
+        email=current_user.email,
+        locale=current_user.locale,
+    )
+    status = 200
+    if form.validate_on_submit():
+        try:
+            update_contact(
+                current_user,
+                **form.contact_fields(),
+                locale=form.locale.data,
+                actor=current_user,
+            )
+        except AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field or "email").errors.append(error.message)
+            status = error.status
+        else:
+            db.session.commit()
+            chosen = current_user.locale
+            with force_locale(chosen):
+                flash(_("내 정보를 저장했습니다."), "success")
+            # The header's language switch (?lang=) makes the chosen language the pages' too.
+            return redirect(url_for("accounts.my_account", lang=chosen))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/account.html", form=form), status

@@ -1,4 +1,5 @@
-"""Accounts: sign-up with consent, log-in, desk registration and API tokens."""
+"""Accounts: sign-up with consent, log-in, desk registration, how people are told about
+their enrollments, and API tokens."""
 
 import re
 import unicodedata
@@ -12,12 +13,28 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from training import audit
-from training.accounts.models import DONGS, OUTSIDE_DISTRICT, ConsentMethod, Person, Role
+from training.accounts.models import (
+    DONGS,
+    OUTSIDE_DISTRICT,
+    ConsentMethod,
+    MessageChannel,
+    Person,
+    Role,
+)
 from training.clock import to_seoul, utcnow
 from training.errors import RuleError
 from training.extensions import db
 
 PHONE_PATTERN = re.compile(r"01[016789][0-9]{7,8}")
+# What a mail server accepts in practice (the HTML standard's rule), with a dot in the domain:
+# a typing slip such as "name@navercom" is caught here rather than by a bounce.
+EMAIL_PATTERN = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
+MAX_EMAIL_LENGTH = 254
+LOCALES = ("ko", "en")
 MIN_PASSWORD_LENGTH = 8
 TOKEN_SALT = "api-token"
 
@@ -105,6 +122,37 @@ def validate_password(password: str) -> str:
     return password
 
 
+def validate_contact(
+    message_channel: MessageChannel | str, email: str | None, locale: str
+) -> tuple[MessageChannel, str | None, str]:
+    """Check how a person is to be told and in which language; returns cleaned values. An
+    email address is kept only for the email channel: no one else's is needed."""
+    try:
+        channel = MessageChannel(message_channel)
+    except ValueError:
+        raise AccountError(
+            "invalid_channel", _("안내 받는 방법을 목록에서 골라 주세요."), "message_channel"
+        ) from None
+    if locale not in LOCALES:
+        raise AccountError(
+            "invalid_locale", _("언어를 한국어와 English 중에서 골라 주세요."), "locale"
+        )
+    if channel is not MessageChannel.EMAIL:
+        return channel, None, locale
+    # NFKC turns a full-width "＠" or letters typed in a Korean keyboard's wide mode into ASCII.
+    email = unicodedata.normalize("NFKC", email or "").strip()
+    if not email:
+        raise AccountError(
+            "email_required", _("이메일로 안내 받으려면 이메일 주소를 적어 주세요."), "email"
+        )
+    if len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.fullmatch(email):
+        raise AccountError(
+            "invalid_email", _("이메일 주소를 name@example.com 처럼 적어 주세요."), "email"
+        )
+    local_part, domain = email.rsplit("@", 1)
+    return channel, f"{local_part}@{domain.lower()}", locale
+
+
 def find_by_phone(phone: str) -> Person | None:
     return db.session.scalar(select(Person).where(Person.phone == phone))
 
@@ -120,14 +168,19 @@ def create_person(
     consent: bool,
     consent_method: ConsentMethod = ConsentMethod.ONLINE,
     created_by: Person | None = None,
+    message_channel: MessageChannel | str = MessageChannel.SMS,
+    email: str | None = None,
+    locale: str = "ko",
 ) -> Person:
-    """Register a person after checking every field and the consent to collection."""
+    """Register a person after checking every field and the consent to collection; they are
+    told about their enrollments by message_channel, in locale."""
     if not consent:
         raise AccountError(
             "consent_required", _("개인정보 수집·이용에 동의해야 가입할 수 있습니다."), "consent"
         )
     phone = normalize_phone(phone)
     name, birth_year, dong = validate_person_fields(name, birth_year, dong)
+    message_channel, email, locale = validate_contact(message_channel, email, locale)
     if password is not None:
         validate_password(password)
     if find_by_phone(phone) is not None:
@@ -139,6 +192,9 @@ def create_person(
         phone=phone,
         birth_year=birth_year,
         dong=dong,
+        email=email,
+        locale=locale,
+        message_channel=message_channel,
         role=role,
         password_hash=generate_password_hash(password) if password else None,
         consent_version=current_app.config["CONSENT_VERSION"],
@@ -157,6 +213,27 @@ def create_person(
     if created_by is not None:
         audit.record(created_by, "person.create", person, role=role.value)
     return person
+
+
+def update_contact(
+    person: Person,
+    *,
+    message_channel: MessageChannel | str,
+    email: str | None,
+    locale: str,
+    actor: Person,
+) -> list[str]:
+    """Change how the person is told about their enrollments and in which language; returns
+    the names of the fields that changed, which the audit entry lists without their values."""
+    message_channel, email, locale = validate_contact(message_channel, email, locale)
+    wanted = {"message_channel": message_channel, "email": email, "locale": locale}
+    changed = [name for name, value in wanted.items() if getattr(person, name) != value]
+    for name in changed:
+        setattr(person, name, wanted[name])
+    if changed:
+        db.session.flush()
+        audit.record(actor, "person.update_contact", person, fields=changed)
+    return changed
 
 
 def authenticate(phone: str, password: str) -> Person:

@@ -2,6 +2,7 @@
 schema class. Refusals are RuleErrors, answered by the app's one error handler."""
 
 from flask import current_app
+from flask_babel import get_locale
 
 from training import audit
 from training.accounts.logins import API, log_in, record_log_in
@@ -109,6 +110,9 @@ def signup(json: SignupBody):
         dong=json.dong,
         password=json.password,
         consent=True,
+        message_channel=json.message_channel,
+        email=json.email,
+        locale=json.locale or str(get_locale()),
     )
     record_log_in(person, channel=API, by="signup")
     db.session.commit()

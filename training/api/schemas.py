@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from training.accounts.models import Person, Role
+from training.accounts.models import MessageChannel, Person, Role
 from training.catalog.models import (
     Audience,
     Category,
@@ -93,6 +93,7 @@ TimeOfDay = Annotated[
         }
     ),
 ]
+Locale = Literal["ko", "en"]
 RowId = Annotated[StrictInt, Field(ge=1)]
 Age = Annotated[StrictInt, Field(ge=0, le=150)]
 Hours = Annotated[StrictInt | StrictFloat, Field(gt=0, le=1000)]
@@ -130,6 +131,19 @@ class SignupBody(BaseModel):
     password: StrictStr
     birth_year: StrictInt = Field(examples=[1956])
     dong: StrictStr = Field(description="One of the district's 18 administrative dongs")
+    message_channel: MessageChannel = Field(
+        default=MessageChannel.SMS, description="How the person is told about their enrollments"
+    )
+    email: StrictStr | None = Field(
+        default=None,
+        max_length=254,
+        description="Required with message_channel email, and kept only then",
+        examples=["name@example.com"],
+    )
+    locale: Locale | None = Field(
+        default=None,
+        description="The language of the person's messages; the request's language if left out",
+    )
     consent: Annotated[
         Any,
         WithJsonSchema(
@@ -565,6 +579,9 @@ class PersonJson(BaseModel):
     role: Role
     birth_year: int
     dong: str
+    message_channel: MessageChannel
+    email: str | None
+    locale: Locale
 
     @classmethod
     def of(cls, person: Person) -> "PersonJson":
@@ -574,6 +591,9 @@ class PersonJson(BaseModel):
             role=person.role,
             birth_year=person.birth_year,
             dong=person.dong,
+            message_channel=person.message_channel,
+            email=person.email,
+            locale=person.locale,
         )
 
 
