@@ -344,3 +344,11 @@ def test_the_api_refuses_the_last_administrator(db, client, make_person):
 
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "last_admin"
+
+
+def test_my_account_leads_to_withdrawal(client_for, make_person):
+    person = make_person()
+
+    html = client_for(person).get("/me/account").get_data(as_text=True)
+
+    assert 'href="/me/withdraw"' in html
