@@ -13,11 +13,9 @@ from training.accounts.models import Person
 from training.audit.models import AuditEntry
 from training.clock import SEOUL, month_bounds, to_seoul
 from training.extensions import db
+from training.spreadsheets import safe_cell
 
 PAGE_SIZE = 50
-
-# A spreadsheet reads a cell beginning with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -112,17 +110,12 @@ def entry_row(entry: AuditEntry, names: dict[int, str], system: str) -> list[str
     ]
 
 
-def neutralize(cell: str) -> str:
-    """The cell as plain text: one a spreadsheet would run as a formula gets a quote first."""
-    return f"'{cell}" if cell.startswith(FORMULA_PREFIXES) else cell
-
-
 def build_audit_csv(headers: list[str], rows: list[list[str]]) -> bytes:
     """A CSV file in UTF-8 with a byte-order mark (so Excel reads Korean), formulas defused."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(headers)
-    writer.writerows([neutralize(str(cell)) for cell in row] for row in rows)
+    writer.writerows([safe_cell(str(cell)) for cell in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

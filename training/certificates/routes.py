@@ -9,19 +9,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from training import audit
-from training.accounts.services import mask_name
 from training.catalog.models import CourseRun
 from training.certificates import bp
 from training.certificates.documents import (
     certificate_data,
     certificate_font,
-    certificates_query,
-    load_certificates,
     printable_certificates,
     public_facts,
 )
 from training.certificates.forms import CompletionDecisionForm, RevokeForm
-from training.certificates.ledger import LedgerRow, build_ledger_xlsx
+from training.certificates.ledger import build_ledger_xlsx, ledger_rows
 from training.certificates.models import Certificate
 from training.certificates.pdf import build_certificates_pdf
 from training.certificates.services import (
@@ -36,7 +33,7 @@ from training.certificates.services import (
     reissue_certificate,
     revoke_certificate,
 )
-from training.clock import seoul_today, to_seoul
+from training.clock import seoul_today
 from training.database import writes_on_read
 from training.enrollment.models import CompletionOverride, Enrollment, EnrollmentStatus
 from training.extensions import db
@@ -249,24 +246,7 @@ def ledger():
     if not re.fullmatch(r"(19|20)[0-9]{2}", year_text):
         abort(400)
     year = int(year_text)
-    certificates = load_certificates(
-        certificates_query().where(Certificate.year == year).order_by(Certificate.number)
-    )
-    rows = [
-        LedgerRow(
-            serial=c.serial,
-            name=mask_name(c.enrollment.person.name),
-            birth_year=c.enrollment.person.birth_year,
-            course_title=c.enrollment.run.title,
-            period_start=c.enrollment.run.starts_on,
-            period_end=c.enrollment.run.ends_on,
-            hours=c.enrollment.run.total_hours,
-            issued_on=to_seoul(c.issued_at).date(),
-            reissue_count=c.reissue_count,
-            status=_("취소") if c.is_revoked else _("유효"),
-        )
-        for c in certificates
-    ]
+    rows = ledger_rows(year)
     audit.record(
         current_user, "certificates.ledger_export", current_user, year=year, rows=len(rows)
     )

@@ -36,6 +36,7 @@ from training.extensions import db
 from training.locking import lock_row
 from training.planning.scheduling import Pattern, Skipped, add_sessions, class_days
 from training.planning.services import create_run
+from training.spreadsheets import safe_cell, unquoted
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # An XLSX is a zip: a small upload may unpack into a huge workbook, so the unpacked size
@@ -336,12 +337,12 @@ def _write_lists(sheet, lists: TemplateLists) -> None:
     ):
         sheet.cell(row=1, column=index, value=title).font = Font(bold=True)
     for row, (code, title) in enumerate(lists.courses, start=2):
-        sheet.cell(row=row, column=1, value=code)
-        sheet.cell(row=row, column=2, value=title)
+        sheet.cell(row=row, column=1, value=safe_cell(code))
+        sheet.cell(row=row, column=2, value=safe_cell(title))
     rooms = [*lists.rooms, ("", ONLINE, None)]
     for row, (venue, room, seats) in enumerate(rooms, start=2):
-        sheet.cell(row=row, column=3, value=venue or None)
-        sheet.cell(row=row, column=4, value=room)
+        sheet.cell(row=row, column=3, value=safe_cell(venue) or None)
+        sheet.cell(row=row, column=4, value=safe_cell(room))
         sheet.cell(row=row, column=5, value=seats)
     for row, days in enumerate(WEEKDAY_SUGGESTIONS, start=2):
         sheet.cell(row=row, column=6, value=days)
@@ -538,7 +539,8 @@ def _phone(value) -> str:
 def _text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    # A choice copied from the lists sheet may carry the quote that kept it from being a formula.
+    return unquoted(str(value).strip())
 
 
 def _integer(low: int, high: int) -> Callable:

@@ -24,6 +24,7 @@ from training.checkin.models import Attendance, AttendanceStatus
 from training.clock import to_seoul
 from training.enrollment.models import Enrollment, EnrollmentStatus
 from training.extensions import db
+from training.spreadsheets import safe_cell
 
 TITLE = "출석부"
 PROGRAMME = "영등포구 스마트 정보화교육"
@@ -190,7 +191,8 @@ def build_sheet_xlsx(data: SheetData) -> bytes:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.row_dimensions[XLSX_HEADER_ROW].height = 30
     for number, row in enumerate(data.rows, start=1):
-        values = (number, row.name, row.phone, *row.marks, row.attended, row.rate)
+        name, phone = safe_cell(row.name), safe_cell(row.phone)
+        values = (number, name, phone, *row.marks, row.attended, row.rate)
         sheet.append(values)
         line = sheet.max_row
         for column in range(1, last_column + 1):

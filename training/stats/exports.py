@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from training.catalog.models import Audience, Category, Delivery
+from training.spreadsheets import safe_cell
 from training.stats.definitions import DEFINITIONS
 from training.stats.services import Breakdown, Figures, StatsReport
 
@@ -161,7 +162,7 @@ def _write_summary(sheet, report: StatsReport) -> None:
     sheet.append([_("보고 문구")])
     sheet[sheet.max_row][0].font = BOLD
     for line in report.lines:
-        sheet.append([line])
+        sheet.append([safe_cell(line)])
 
 
 def _write_breakdown(sheet, report: StatsReport, item: Breakdown) -> None:
@@ -170,7 +171,9 @@ def _write_breakdown(sheet, report: StatsReport, item: Breakdown) -> None:
     header = [dimension_headers()[item.name], *[labels[key] for key, _format in columns]]
     sheet.append(header)
     for value, figures in item.rows:
-        sheet.append([row_label(item.name, value), *[getattr(figures, k) for k, _f in columns]])
+        sheet.append(
+            [safe_cell(row_label(item.name, value)), *[getattr(figures, k) for k, _f in columns]]
+        )
     total = totals_for(report, item)
     sheet.append([_("합계"), *[getattr(total, key) for key, _format in columns]])
     for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row):
@@ -218,7 +221,7 @@ def build_stats_csv(report: StatsReport) -> bytes:
     labels = audience_key_labels()
     writer.writerow([f"[{_('요약')}]", report.period.label, labels[audience_key(report)]])
     for line in report.lines:
-        writer.writerow([line])
+        writer.writerow([safe_cell(line)])
     writer.writerow([_("항목"), *[labels[a] for a in AUDIENCE_KEYS], _("정의")])
     for key, label, values, definition in headline_rows(report):
         writer.writerow([_csv_label(key, label), *[_csv_value(key, v) for v in values], definition])
@@ -237,7 +240,7 @@ def build_stats_csv(report: StatsReport) -> bytes:
         for value, figures in item.rows:
             writer.writerow(
                 [
-                    row_label(item.name, value),
+                    safe_cell(row_label(item.name, value)),
                     *[_csv_value(key, getattr(figures, key)) for key, _format in columns],
                 ]
             )
