@@ -4,6 +4,7 @@ import importlib
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from training.config import load_config
@@ -59,6 +60,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     if warning := font_warning(app.config):
         app.logger.warning(warning)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # The client's address, scheme and host as the proxies saw them, for rate limits,
+        # the audit trail and the links in messages.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     # An id past what the database stores is simply not found (404), never an error.
     app.url_map.converters["int"] = RowIdConverter
 

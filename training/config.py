@@ -18,6 +18,9 @@ DEFAULTS = {
     "RATELIMIT_LOGIN": "10 per minute",
     "RATELIMIT_SIGNUP": "5 per minute",
     "RATELIMIT_ENROLL": "30 per minute",
+    # How many proxies in front of the app may say who the client is (X-Forwarded-For,
+    # X-Forwarded-Proto); 0 trusts none, so a client cannot pick its own address.
+    "TRUSTED_PROXIES": 0,
     "API_TOKEN_MAX_AGE": 30 * 24 * 3600,
     # Enrollment rules
     "DISTRICT_ONLY": True,
@@ -83,6 +86,7 @@ ENV_NAMES = {
     "SECRET_KEY": "SECRET_KEY",
     "RATELIMIT": "RATELIMIT",
     "RATELIMIT_STORAGE_URL": "RATELIMIT_STORAGE_URI",
+    "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "DISTRICT_ONLY": "DISTRICT_ONLY",
     "MAX_ACTIVE_ENROLLMENTS": "MAX_ACTIVE_ENROLLMENTS",
     "BLOCK_REPEAT_COMPLETION": "BLOCK_REPEAT_COMPLETION",
@@ -158,6 +162,7 @@ def load_config(app, overrides: dict | None = None) -> None:
         app.config[key] = parse_flag(app.config[key])
     app.config["RATELIMIT_ENABLED"] = app.config["RATELIMIT"]
     for key in (
+        "TRUSTED_PROXIES",
         "MAX_ACTIVE_ENROLLMENTS",
         "ONLINE_MAX_CAPACITY",
         "RETENTION_YEARS",
@@ -177,6 +182,9 @@ def load_config(app, overrides: dict | None = None) -> None:
         "QUIET_HOURS_END",
     ):
         app.config[key] = int(app.config[key])
+    if (app.config.get("PUBLIC_URL") or "").startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
     if not app.config.get("OUTBOX_FILE"):
         app.config["OUTBOX_FILE"] = str(Path(app.instance_path) / "outbox.log")
     if not app.config.get("SECRET_KEY"):

@@ -20,6 +20,9 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+# Sent only when the public address is https (SESSION_COOKIE_SECURE is then on).
+HSTS = "max-age=31536000; includeSubDomains"
+
 
 def commit_and_flash(action: Callable, success: str | Callable) -> bool:
     """Run one service call; on success commit and flash the success message (text, or a
@@ -59,10 +62,17 @@ def register_web_helpers(app) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         chosen = g.get("chosen_locale")
         if chosen and request.cookies.get("lang") != chosen:
             response.set_cookie(
-                "lang", chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+                "lang",
+                chosen,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=app.config["SESSION_COOKIE_SECURE"],
             )
         return response
 
