@@ -30,7 +30,7 @@ DEFAULTS = {
     "ONLINE_MAX_CAPACITY": 100,
     # Personal data: how long an inactive account is kept, shown on the consent text
     "RETENTION_YEARS": 2,
-    "CONSENT_VERSION": "2026-01",
+    "CONSENT_VERSION": "2026-12",
     "TIMEZONE": "Asia/Seoul",
     # Check-in: the door opens this long before a session starts and closes at its end;
     # arriving more than LATE_AFTER minutes after the start counts as late.

@@ -171,7 +171,9 @@ def test_cancel_waitlisted_promotes_nobody(db, make_run, make_person):
 
     db.session.refresh(queued[1])
     assert queued[1].status is EnrollmentStatus.WAITLISTED
-    assert db.session.scalars(select(Notification).where(Notification.kind == "promoted")).all() == []
+    assert (
+        db.session.scalars(select(Notification).where(Notification.kind == "promoted")).all() == []
+    )
 
 
 def test_cancel_marks_enrollment_cancelled(make_run, make_person):
