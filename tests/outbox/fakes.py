@@ -34,8 +34,9 @@ class FlakyProvider:
         self.path = os.environ["FLAKY_PROVIDER_FILE"]
 
     def send(self, message):
-        # Widen the window in which two senders could both hold the same message.
-        time.sleep(random.uniform(0, 0.004))
+        # A provider takes a few milliseconds to answer; it also widens the window in which two
+        # senders could both hold the same message.
+        time.sleep(random.uniform(0.002, 0.01))
         if random.random() < 0.35:
             raise DeliveryError("503 Service Unavailable", retry=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
