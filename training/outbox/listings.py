@@ -1,7 +1,6 @@
 """What the staff page reads: the outbox's messages by tab, with counts, a page at a time."""
 
 import enum
-from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
@@ -12,7 +11,7 @@ from training.accounts.models import Person
 from training.accounts.services import mask_phone
 from training.catalog.models import CourseRun
 from training.extensions import db
-from training.outbox.models import STALE_CLAIM, Channel, OutboxMessage, OutboxStatus
+from training.outbox.models import Channel, OutboxMessage, OutboxStatus
 
 PAGE_SIZE = 50
 
@@ -182,8 +181,3 @@ def failure_hint(last_error: str) -> str:
             "관리자에게 알려 주세요. 고쳐진 뒤 다시 보내면 됩니다."
         )
     return _("보내지 못했습니다.")
-
-
-def is_stopped(message: OutboxMessage, now: datetime) -> bool:
-    """Whether the sender that claimed the message stopped before it knew the outcome."""
-    return message.status is OutboxStatus.SENDING and message.claimed_at < now - STALE_CLAIM

@@ -101,3 +101,7 @@ class OutboxMessage(db.Model):
 
     person = relationship("Person", foreign_keys=[person_id])
     run = relationship("CourseRun")
+
+    def is_stopped(self, now: datetime) -> bool:
+        """Whether the sender that claimed the message stopped before it knew the outcome."""
+        return self.status is OutboxStatus.SENDING and self.claimed_at < now - STALE_CLAIM

@@ -65,6 +65,11 @@ def is_quiet(now: datetime) -> bool:
     return hour >= start or hour < end
 
 
+def _holding_texts(now: datetime) -> bool:
+    # The file backend wakes nobody: it may write at any hour.
+    return is_quiet(now) and current_app.config["SMS_BACKEND"] != "file"
+
+
 def claim_due(now: datetime, *, sender: str, limit: int) -> list[OutboxMessage]:
     """Claim up to ``limit`` messages due now and mark them sending; the caller commits before
     delivering. In the quiet hours only urgent texts (and emails) are due."""
@@ -73,8 +78,7 @@ def claim_due(now: datetime, *, sender: str, limit: int) -> list[OutboxMessage]:
         OutboxMessage.next_attempt_at <= now,
         OutboxMessage.channel != Channel.CALL,
     ]
-    # The file backend wakes nobody: it may write at any hour.
-    if is_quiet(now) and current_app.config["SMS_BACKEND"] != "file":
+    if _holding_texts(now):
         due.append(or_(OutboxMessage.channel != Channel.SMS, OutboxMessage.is_urgent))
     messages = db.session.scalars(
         select(OutboxMessage)
@@ -130,7 +134,7 @@ def deliver(message: OutboxMessage, *, now: datetime) -> OutboxStatus:
 
 def held_for_quiet_hours(now: datetime) -> int:
     """How many texts are due but wait for the end of the quiet hours."""
-    if not is_quiet(now) or current_app.config["SMS_BACKEND"] == "file":
+    if not _holding_texts(now):
         return 0
     return db.session.scalar(
         select(db.func.count()).where(

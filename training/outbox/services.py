@@ -11,7 +11,7 @@ from training.accounts.models import MessageChannel, Person
 from training.errors import RuleError
 from training.extensions import db
 from training.locking import lock_row
-from training.outbox.models import STALE_CLAIM, Channel, OutboxMessage, OutboxStatus
+from training.outbox.models import Channel, OutboxMessage, OutboxStatus
 
 # Korean mobile numbers; a landline (02-..., 031-...) cannot receive a text message.
 MOBILE = re.compile(r"01[016789][0-9]{7,8}")
@@ -79,8 +79,7 @@ def queue_message(
 def resend(message: OutboxMessage, *, actor: Person, now: datetime) -> OutboxMessage:
     """Put a failed message (or one whose sender stopped mid-way) back in line, at once."""
     message = lock_row(OutboxMessage, message.id)
-    stopped = message.status is OutboxStatus.SENDING and message.claimed_at < now - STALE_CLAIM
-    if message.status is not OutboxStatus.FAILED and not stopped:
+    if message.status is not OutboxStatus.FAILED and not message.is_stopped(now):
         raise OutboxError("not_failed", _("실패한 메시지만 다시 보낼 수 있습니다."), status=409)
     if message.channel is Channel.CALL or message.recipient is None:
         raise OutboxError("no_recipient", _("보낼 연락처가 없는 메시지입니다."), status=409)
