@@ -200,14 +200,13 @@ def queue_reminders(now: datetime) -> int:
             .where(Enrollment.run_id == run.id, Enrollment.status == EnrollmentStatus.CONFIRMED)
             .order_by(Enrollment.id)
         ).all()
-        keys = {f"reminder:{enrollment.id}:{session_id}" for enrollment in enrollments}
+        keys = {enrollment: f"reminder:{enrollment.id}:{session_id}" for enrollment in enrollments}
         taken = set(
             db.session.scalars(
-                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))
+                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values()))
             )
         )
-        for enrollment in enrollments:
-            key = f"reminder:{enrollment.id}:{session_id}"
+        for enrollment, key in keys.items():
             if key in taken:
                 continue
             if tell(enrollment.person, "reminder", run=run, now=now, dedupe_key=key):
