@@ -224,6 +224,12 @@ def _checked_admin_change(person: Person, actor: Person, reason: str | None) -> 
         raise AccountError(
             "forbidden", _("관리자만 역할과 계정 상태를 바꿀 수 있습니다."), status=403
         )
+    return checked_reason(reason)
+
+
+def checked_reason(reason: str | None) -> str:
+    """Staff's reason for a change to a person's account, trimmed; refused when missing or too
+    long."""
     reason = (reason or "").strip()
     if not reason:
         raise AccountError("reason_required", _("사유를 적어 주세요."), "reason")

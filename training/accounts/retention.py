@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash
 
 from training import audit
 from training.accounts.models import Person, Role
+from training.accounts.people import checked_reason
 from training.accounts.services import AccountError, mask_name
 from training.catalog.models import CourseRun
 from training.certificates.models import Certificate
@@ -31,7 +32,6 @@ from training.stats.services import age_band
 # The reasons the audit trail keeps when nobody typed one.
 RETENTION = "retention"
 WITHDRAWAL = "withdrawal"
-MAX_REASON_LENGTH = 200
 PROGRESS_EVERY = 100
 
 
@@ -93,7 +93,7 @@ def anonymize_person(person: Person, *, actor: Person | None, reason: str, now: 
     places in runs not yet ended are given up, so that waiting lists move on; their pending
     messages are cancelled and unread notes deleted. Enrollments, attendance (each mark
     keeping its age band) and certificates stay, so every past statistic is unchanged."""
-    reason = _checked_reason(reason)
+    reason = checked_reason(reason)
     person, places = _lock_for_anonymizing(person, now)
     refusal = _refusal(person, actor, places, now)
     if refusal is not None:
@@ -285,19 +285,6 @@ def _purge_one(person_id: int, cutoff: datetime, now: datetime, summary: PurgeSu
         summary.kept.append((entry, refusal.code))
     else:
         summary.anonymized.append(entry)
-
-
-def _checked_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise AccountError("reason_required", _("사유를 적어 주세요."), "reason")
-    if len(reason) > MAX_REASON_LENGTH:
-        raise AccountError(
-            "invalid_value",
-            _("사유는 %(n)d자 이내로 적어 주세요.", n=MAX_REASON_LENGTH),
-            "reason",
-        )
-    return reason
 
 
 def _other_active_admins(person: Person) -> bool:
