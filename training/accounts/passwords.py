@@ -117,10 +117,17 @@ def use_setup_code(phone: str, code: str, new_password: str, *, now: datetime) -
     return person
 
 
+def password_matches(person: Person, password: str | None) -> bool:
+    """Whether the password is the person's own (never for an account without one)."""
+    return person.password_hash is not None and check_password_hash(
+        person.password_hash, password or ""
+    )
+
+
 def change_password(person: Person, current: str, new: str, *, now: datetime) -> Person:
     """The person changes their own password after giving the current one."""
     person = lock_row(Person, person.id)
-    if person.password_hash is None or not check_password_hash(person.password_hash, current or ""):
+    if not password_matches(person, current):
         raise AccountError(
             "wrong_password", _("지금 비밀번호가 맞지 않습니다."), "current_password"
         )

@@ -10,10 +10,10 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, delete, or_, select, update
-from werkzeug.security import check_password_hash
 
 from training import audit
 from training.accounts.models import Person, Role
+from training.accounts.passwords import password_matches
 from training.accounts.people import checked_reason
 from training.accounts.services import AccountError, mask_name
 from training.catalog.models import CourseRun
@@ -134,9 +134,7 @@ def anonymize_person(person: Person, *, actor: Person | None, reason: str, now: 
 
 def withdraw(person: Person, password: str, *, now: datetime) -> Person:
     """The person withdraws (회원 탈퇴) after giving their password: they are anonymized."""
-    if person.password_hash is None or not check_password_hash(
-        person.password_hash, password or ""
-    ):
+    if not password_matches(person, password):
         raise AccountError("wrong_password", _("비밀번호가 맞지 않습니다."), "password")
     return anonymize_person(person, actor=person, reason=WITHDRAWAL, now=now)
 
