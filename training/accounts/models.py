@@ -135,6 +135,10 @@ class Person(UserMixin, db.Model):
     # password and contact details gone, birth year reduced to the age band kept here.
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     age_band: Mapped[str | None] = mapped_column(String(20))
+    # Wrong passwords in a row, from any address; reaching the limit locks log-in until
+    # login_locked_until. A right password resets the count.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    login_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def get_id(self) -> str:
         return f"{self.id}:{self.auth_version}"
@@ -154,3 +158,34 @@ class Person(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.role.value}>"
+
+
+class AuthKind(enum.Enum):
+    WEB = "web"
+    API = "api"
+
+
+class AuthSession(db.Model):
+    """A logged-in browser or an API token, kept on the server so that logging out or
+    revoking ends it for good. Only a hash of its secret is stored."""
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = (
+        CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)", name="ended"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[AuthKind] = mapped_column(enum_column_type(AuthKind, "auth_kind"))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A password change, a role change or anonymization bumps Person.auth_version, which
+    # ends every session issued under the earlier version.
+    auth_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What the person sees in the list of places they are logged in (browser or token name).
+    label: Mapped[str] = mapped_column(String(100), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(20))

@@ -1,5 +1,6 @@
 """Completion certificates (수료증) and the per-year serial counter."""
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
@@ -9,6 +10,16 @@ from training.clock import utcnow
 from training.db_types import UTCDateTime
 from training.enrollment.models import Enrollment
 from training.extensions import db
+
+
+# Letters and digits that cannot be misread for one another on paper (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
+CHECK_CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+CHECK_CODE_LENGTH = 8
+
+
+def new_check_code() -> str:
+    """A random check code: 8 of 25 symbols, about 37 bits, too many to guess online."""
+    return "".join(secrets.choice(CHECK_CODE_ALPHABET) for _ in range(CHECK_CODE_LENGTH))
 
 
 class CertificateCounter(db.Model):
@@ -40,6 +51,9 @@ class Certificate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(20), unique=True)
+    # Printed beside the QR and carried in the verification address: serials run in order,
+    # so a serial alone must not show whose certificate it is.
+    check_code: Mapped[str] = mapped_column(String(12), default=new_check_code)
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
     enrollment_id: Mapped[int] = mapped_column(

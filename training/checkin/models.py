@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.catalog.models import Session
@@ -64,3 +64,22 @@ class Attendance(db.Model):
 
     session: Mapped[Session] = relationship()
     enrollment: Mapped[Enrollment] = relationship()
+
+
+class SelfCheckInFailures(db.Model):
+    """Wrong self check-in codes a person typed for a session: after a few, that session's
+    self check-in is closed to them and the instructor checks them in at the door."""
+
+    __tablename__ = "self_checkin_failures"
+    __table_args__ = (
+        UniqueConstraint("person_id", "session_id", name="uq_self_checkin_failures_person_session"),
+        CheckConstraint("failures >= 0", name="failures"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
