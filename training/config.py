@@ -22,6 +22,11 @@ DEFAULTS = {
     # X-Forwarded-Proto); 0 trusts none, so a client cannot pick its own address.
     "TRUSTED_PROXIES": 0,
     "API_TOKEN_MAX_AGE": 30 * 24 * 3600,
+    # A browser stays logged in this long at most, however recently it was used.
+    "SESSION_MAX_DAYS": 14,
+    # This many wrong passwords in a row, from wherever, lock the account for LOGIN_LOCK_MINUTES.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCK_MINUTES": 15,
     # Enrollment rules
     "DISTRICT_ONLY": True,
     "MAX_ACTIVE_ENROLLMENTS": 3,
@@ -92,6 +97,9 @@ ENV_NAMES = {
     "BLOCK_REPEAT_COMPLETION": "BLOCK_REPEAT_COMPLETION",
     "ONLINE_MAX_CAPACITY": "ONLINE_MAX_CAPACITY",
     "RETENTION_YEARS": "RETENTION_YEARS",
+    "SESSION_MAX_DAYS": "SESSION_MAX_DAYS",
+    "LOGIN_MAX_FAILURES": "LOGIN_MAX_FAILURES",
+    "LOGIN_LOCK_MINUTES": "LOGIN_LOCK_MINUTES",
     "PUBLIC_URL": "PUBLIC_URL",
     "CERT_FONT": "CERT_FONT",
     "CERT_ISSUER": "CERT_ISSUER",
@@ -166,6 +174,9 @@ def load_config(app, overrides: dict | None = None) -> None:
         "MAX_ACTIVE_ENROLLMENTS",
         "ONLINE_MAX_CAPACITY",
         "RETENTION_YEARS",
+        "SESSION_MAX_DAYS",
+        "LOGIN_MAX_FAILURES",
+        "LOGIN_LOCK_MINUTES",
         "CHECKIN_OPENS_MINUTES_BEFORE",
         "CHECKIN_LATE_AFTER_MINUTES",
         "CHECKIN_CLOCK_SKEW_SECONDS",

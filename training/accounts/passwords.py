@@ -144,6 +144,9 @@ def change_password(person: Person, current: str, new: str, *, now: datetime) ->
 def _set_password(person: Person, password: str) -> None:
     person.password_hash = generate_password_hash(password)
     person.auth_version += 1
+    # A new password, set with staff's code, is how a locked-out person gets back in.
+    person.failed_logins = 0
+    person.login_locked_until = None
 
 
 def _digits(code: str | None) -> str:

@@ -1,21 +1,25 @@
 """Accounts: sign-up with consent, log-in, desk registration, how people are told about
 their enrollments, and API tokens."""
 
+import math
 import re
+import secrets
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask import session as browser_session
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from training import audit
+from training.accounts import auth_sessions
 from training.accounts.models import (
     DONGS,
     OUTSIDE_DISTRICT,
+    AuthKind,
     ConsentMethod,
     MessageChannel,
     Person,
@@ -24,6 +28,7 @@ from training.accounts.models import (
 from training.clock import to_seoul, utcnow
 from training.errors import RuleError
 from training.extensions import db
+from training.locking import lock_row
 
 PHONE_PATTERN = re.compile(r"01[016789][0-9]{7,8}")
 # What a mail server accepts in practice (the HTML standard's rule), with a dot in the domain:
@@ -36,7 +41,6 @@ EMAIL_PATTERN = re.compile(
 MAX_EMAIL_LENGTH = 254
 LOCALES = ("ko", "en")
 MIN_PASSWORD_LENGTH = 8
-TOKEN_SALT = "api-token"
 
 
 class AccountError(RuleError):
@@ -236,55 +240,96 @@ def update_contact(
     return changed
 
 
-def authenticate(phone: str, password: str) -> Person:
-    """The person with this phone and password, or AccountError."""
+# Compared against when the phone has no account (or no password), so that a refusal takes
+# as long for an unknown number as for a known one and timing does not tell who has an account.
+_NO_PASSWORD_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+def authenticate(phone: str, password: str, *, now: datetime | None = None) -> Person:
+    """The person with this phone and password, or AccountError.
+
+    LOGIN_MAX_FAILURES wrong passwords in a row, from any address, lock the account for
+    LOGIN_LOCK_MINUTES: the count is kept on the person, so it holds across workers and
+    servers. The caller commits after a refusal too, or the count would be lost."""
+    now = now or utcnow()
     refused = AccountError(
         "invalid_credentials", _("휴대전화 번호 또는 비밀번호가 맞지 않습니다."), status=401
     )
     try:
         phone = normalize_phone(phone)
     except AccountError:
+        check_password_hash(_NO_PASSWORD_HASH, password or "")
         raise refused from None
     person = find_by_phone(phone)
-    if person is None or not person.can_log_in:
+    if person is not None:
+        # Two wrong passwords at once must both be counted.
+        person = lock_row(Person, person.id)
+    if person is None or not person.can_log_in or is_login_locked(person, now):
+        check_password_hash(_NO_PASSWORD_HASH, password or "")
+        if person is not None and person.can_log_in:
+            raise _locked_error(person, now)
         raise refused
     if not check_password_hash(person.password_hash, password or ""):
+        person.failed_logins += 1
+        if person.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            person.failed_logins = 0
+            person.login_locked_until = now + timedelta(
+                minutes=current_app.config["LOGIN_LOCK_MINUTES"]
+            )
+            audit.record(
+                None, "auth.login_locked", person, until=person.login_locked_until.isoformat()
+            )
+            raise _locked_error(person, now)
         raise refused
-    person.last_login_at = utcnow()
+    person.failed_logins = 0
+    person.login_locked_until = None
+    person.last_login_at = now
     return person
 
 
-def issue_token(person: Person) -> str:
-    """A signed API token naming the person and their current auth version."""
-    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
-    return serializer.dumps({"id": person.id, "v": person.auth_version})
+def is_login_locked(person: Person, now: datetime) -> bool:
+    return person.login_locked_until is not None and person.login_locked_until > now
 
 
-def person_for_token(token: str) -> Person | None:
-    """The person a token was issued to, if it is genuine, unexpired and still current."""
-    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+def _locked_error(person: Person, now: datetime) -> AccountError:
+    minutes = max(1, math.ceil((person.login_locked_until - now).total_seconds() / 60))
+    return AccountError(
+        "account_locked",
+        _(
+            "비밀번호가 여러 번 틀려 로그인을 잠시 막았습니다. %(minutes)s분 뒤에 다시 "
+            "해 보세요. 비밀번호가 생각나지 않으면 교육장에 문의해 설정 코드를 받으세요.",
+            minutes=minutes,
+        ),
+        status=429,
+    )
+
+
+def issue_token(person: Person, *, now: datetime | None = None, label: str = "") -> str:
+    """A new API token for the person, valid for API_TOKEN_MAX_AGE unless revoked first."""
+    return auth_sessions.start_session(person, AuthKind.API, now=now or utcnow(), label=label)
+
+
+def person_for_token(token: str, *, now: datetime | None = None) -> Person | None:
+    """The person a token was issued to, if it is live: not revoked, not expired, issued
+    under the person's current auth version."""
+    return auth_sessions.person_for_secret(token, AuthKind.API, now=now or utcnow())
+
+
+def load_session_user(
+    user_id: str, secret: str | None = None, *, now: datetime | None = None
+) -> Person | None:
+    """Flask-Login's loader: the person whose live browser session has the secret kept in
+    the browser's cookie (or the one given), found in one query. Flask-Login's id alone is no
+    longer enough, so a cookie copied before logging out lets no one in."""
     try:
-        data = serializer.loads(token, max_age=current_app.config["API_TOKEN_MAX_AGE"])
-    except (BadSignature, SignatureExpired):
-        return None
-    if not isinstance(data, dict):
-        return None
-    person = db.session.get(Person, data.get("id")) if isinstance(data.get("id"), int) else None
-    if person is None or not person.is_active or person.auth_version != data.get("v"):
-        return None
-    return person
-
-
-def load_session_user(user_id: str) -> Person | None:
-    """Flask-Login's loader: the id carries the auth version so a reset logs everyone out."""
-    try:
-        person_id, version = (int(part) for part in user_id.split(":"))
+        person_id, _version = (int(part) for part in user_id.split(":"))
     except ValueError:
         return None
-    person = db.session.get(Person, person_id)
-    if person is None or not person.is_active or person.auth_version != version:
-        return None
-    return person
+    if secret is None and has_request_context():
+        secret = browser_session.get(auth_sessions.SESSION_KEY)
+    return auth_sessions.person_for_secret(
+        secret, AuthKind.WEB, now=now or utcnow(), person_id=person_id
+    )
 
 
 def search_people(query: str, limit: int = 50, *, role: Role | None = None) -> list[Person]:
