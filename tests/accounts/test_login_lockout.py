@@ -149,3 +149,14 @@ def test_wrong_passwords_at_once_from_several_processes_are_all_counted(
     assert sorted(status for status, _ in answers) == [401] * 4
     database.session.expire_all()
     assert database.session.get(Person, person_id).failed_logins == 4
+
+
+def test_staff_see_the_lock_on_the_person_page(db, desk, member):
+    for _ in range(5):
+        refusal(PHONE, WRONG)
+    db.session.commit()
+
+    page = desk.get(f"/desk/people/{member.id}").get_data(as_text=True)
+
+    assert "로그인 잠김" in page
+    assert "설정 코드를 발급" in page

@@ -30,7 +30,7 @@ from training.accounts.people import (
     set_active,
 )
 from training.accounts.retention import anonymize_person, anonymize_refusal, open_places
-from training.accounts.services import AccountError, mask_name, mask_phone
+from training.accounts.services import AccountError, is_login_locked, mask_name, mask_phone
 from training.clock import to_seoul, utcnow
 from training.database import writes_on_read
 from training.extensions import db
@@ -50,13 +50,15 @@ NO_STORE = {"Cache-Control": "private, no-store"}
 @writes_on_read
 def person(person_id: int):
     person = db.get_or_404(Person, person_id)
-    overview = person_overview(person, now=utcnow())
+    now = utcnow()
+    overview = person_overview(person, now=now)
     audit.record_view(current_user, "person.view", person)
     db.session.commit()
     return render_template(
         "desk/person.html",
         overview=overview,
         person=person,
+        login_locked=is_login_locked(person, now),
         describe=describe_account_change,
         form=ConfirmForm(),
     )
