@@ -18,6 +18,8 @@ DEFAULTS = {
     "RATELIMIT_LOGIN": "10 per minute",
     "RATELIMIT_SIGNUP": "5 per minute",
     "RATELIMIT_ENROLL": "30 per minute",
+    # Self check-in tries a minute per logged-in person, wherever they type from.
+    "RATELIMIT_SELF_CHECKIN": "10 per minute",
     # How many proxies in front of the app may say who the client is (X-Forwarded-For,
     # X-Forwarded-Proto); 0 trusts none, so a client cannot pick its own address.
     "TRUSTED_PROXIES": 0,
@@ -50,6 +52,9 @@ DEFAULTS = {
     "NO_SHOW_BAR_DAYS": 60,
     # Self check-in codes change every this many seconds.
     "SELF_CHECKIN_STEP_SECONDS": 15,
+    # This many wrong codes for a session close its self check-in to the person; the
+    # instructor checks them in at the door.
+    "SELF_CHECKIN_MAX_FAILURES": 5,
     "CERT_FONT": None,
     "CERT_ISSUER": "영등포구청장",
     "CERT_SEAL": None,
@@ -109,6 +114,7 @@ ENV_NAMES = {
     "NO_SHOW_RULE": "NO_SHOW_RULE",
     "NO_SHOW_CANCEL_DAYS": "NO_SHOW_CANCEL_DAYS",
     "NO_SHOW_BAR_DAYS": "NO_SHOW_BAR_DAYS",
+    "SELF_CHECKIN_MAX_FAILURES": "SELF_CHECKIN_MAX_FAILURES",
     "OFFICE_PHONE": "OFFICE_PHONE",
     "SMS_BACKEND": "SMS_BACKEND",
     "SMS_API_KEY": "SMS_API_KEY",
@@ -183,6 +189,7 @@ def load_config(app, overrides: dict | None = None) -> None:
         "NO_SHOW_CANCEL_DAYS",
         "NO_SHOW_BAR_DAYS",
         "SELF_CHECKIN_STEP_SECONDS",
+        "SELF_CHECKIN_MAX_FAILURES",
         "SMTP_PORT",
         "OUTBOX_MAX_ATTEMPTS",
         "OUTBOX_RETRY_SECONDS",

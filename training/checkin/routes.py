@@ -38,6 +38,7 @@ from training.checkin.scans import (
     record_check_in,
 )
 from training.checkin.selfcheckin import (
+    SelfCheckInRefused,
     current_step,
     self_check_in,
     self_check_in_code,
@@ -48,7 +49,7 @@ from training.database import writes_on_read
 from training.enrollment.models import Enrollment
 from training.enrollment.services import EnrollmentError
 from training.errors import RuleError
-from training.extensions import db
+from training.extensions import db, limiter
 from training.forms import ConfirmForm
 from training.permissions import door_staff_required, staff_required
 from training.rows import get_row
@@ -313,8 +314,19 @@ def code_svg(session_id: int):
     return response
 
 
+def _self_check_in_limit():
+    return current_app.config["RATELIMIT_SELF_CHECKIN"]
+
+
+def _logged_in_person_key():
+    # Per person, not per address: a guesser cannot spread tries over addresses, and a
+    # classroom behind one address is not limited as one.
+    return f"person:{current_user.id}"
+
+
 @bp.route("/self", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_self_check_in_limit, methods=["POST"], key_func=_logged_in_person_key)
 def self_service():
     # The classroom QR opens this page with the session and code in the address.
     form = SelfCheckInForm(request.args) if request.method == "GET" else SelfCheckInForm()
@@ -324,6 +336,10 @@ def self_service():
             session = db.session.get(Session, int(form.session.data))
         try:
             outcome = self_check_in(current_user, form.code.data, session=session)
+        except SelfCheckInRefused as error:
+            # The wrong code is counted: that count must be kept though the check-in is not.
+            db.session.commit()
+            form.code.errors.append(error.message)
         except CheckInError as error:
             db.session.rollback()
             form.code.errors.append(error.message)
