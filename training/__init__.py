@@ -90,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
     from training.checkin import bp as checkin_bp
     from training.desk import bp as desk_bp
     from training.enrollment import bp as enrollment_bp
+    from training.health import bp as health_bp
     from training.outbox import bp as outbox_bp
     from training.passes import bp as passes_bp
     from training.planning import bp as planning_bp
@@ -97,6 +98,7 @@ def create_app(config: dict | None = None) -> Flask:
     from training.stats.sheet_routes import bp as sheets_bp
 
     blueprints = (
+        health_bp,
         accounts_bp,
         enrollment_bp,
         desk_bp,
