@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from tests.conftest import NOW
 from tests.stats import attendance
-from training.accounts.models import Person, Role
+from training.accounts.auth_sessions import start_session
+from training.accounts.models import AuthKind, Person, Role
 from training.accounts.passwords import issue_setup_code
 from training.accounts.retention import (
     anonymize_person,
@@ -25,6 +26,7 @@ from training.accounts.services import (
 from training.audit.models import AuditEntry
 from training.certificates.models import Certificate
 from training.checkin.models import Attendance, AttendanceStatus
+from training.clock import utcnow
 from training.enrollment.models import EnrollmentStatus
 from training.notifications.models import Notification
 from training.outbox.models import Channel, OutboxMessage, OutboxStatus
@@ -93,12 +95,13 @@ def test_anonymize_masks_the_name_and_clears_contact_details_and_credentials(
 def test_anonymize_ends_sessions_api_tokens_and_passes(db, make_person, officer):
     person = make_person()
     session_id, token = person.get_id(), issue_token(person)
+    secret = start_session(person, AuthKind.WEB, now=utcnow())
     pass_version = person.pass_version
-    assert load_session_user(session_id) is not None
+    assert load_session_user(session_id, secret) is not None
 
     anonymize_person(person, actor=officer, reason="본인 요청", now=NOW)
 
-    assert load_session_user(session_id) is None
+    assert load_session_user(session_id, secret) is None
     assert person_for_token(token) is None
     assert person.pass_version == pass_version + 1
 

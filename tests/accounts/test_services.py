@@ -1,12 +1,13 @@
 """Account rules, called directly: phone numbers, masking, sign-up, log-in and tokens."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import has_request_context
 from sqlalchemy import select
 
-from training.accounts.models import ConsentMethod, Person, Role
+from training.accounts.auth_sessions import start_session
+from training.accounts.models import AuthKind, ConsentMethod, Person, Role
 from training.accounts.services import (
     AccountError,
     authenticate,
@@ -21,6 +22,7 @@ from training.accounts.services import (
     validate_person_fields,
 )
 from training.audit.models import AuditEntry
+from training.clock import utcnow
 
 # Every test runs in the application context and outside any request, as the CLI does.
 pytestmark = pytest.mark.usefixtures("app")
@@ -309,62 +311,34 @@ def test_token_of_inactive_person_is_refused(db, make_person):
     assert person_for_token(token) is None
 
 
-def test_token_with_altered_signature_is_refused(make_person):
-    token = issue_token(make_person())
-    # Well inside the signature: the last character carries padding bits that may not count.
-    index = len(token) - 10
-    altered = "A" if token[index] != "A" else "B"
-
-    assert person_for_token(token[:index] + altered + token[index + 1 :]) is None
-
-
-def test_token_with_another_persons_payload_is_refused(make_person):
-    mine = issue_token(make_person())
-    theirs = issue_token(make_person())
-    their_payload = theirs.split(".")[0]
-    my_stamp_and_signature = mine.split(".", 1)[1]
-
-    assert person_for_token(f"{their_payload}.{my_stamp_and_signature}") is None
-
-
-@pytest.mark.parametrize("token", ["", "garbage", "a.b.c"])
+@pytest.mark.parametrize("token", ["", "garbage", "a.b.c", "x" * 500])
 def test_malformed_token_is_refused(make_person, token):
     make_person()
 
     assert person_for_token(token) is None
 
 
-def test_token_signed_with_another_key_is_refused(app, make_person):
+def test_token_with_one_character_changed_is_refused(make_person):
+    token = issue_token(make_person())
+    altered = "A" if token[10] != "A" else "B"
+
+    assert person_for_token(token[:10] + altered + token[11:]) is None
+
+
+def test_expired_token_is_refused(app, make_person):
     person = make_person()
-    token = issue_token(person)
+    token = issue_token(person, now=NOW)
+    age = timedelta(seconds=app.config["API_TOKEN_MAX_AGE"] + 60)
 
-    app.config["SECRET_KEY"] = "another key"
-
-    assert person_for_token(token) is None
-
-
-def read_token_aged(monkeypatch, person, age: float):
-    """Issue the person a token at NOW and read it back `age` seconds later."""
-    issued = NOW.timestamp()
-    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: issued)
-    token = issue_token(person)
-
-    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: issued + age)
-
-    return person_for_token(token)
+    assert person_for_token(token, now=NOW + age) is None
 
 
-def test_expired_token_is_refused(app, make_person, monkeypatch):
-    age = app.config["API_TOKEN_MAX_AGE"] + 60
-
-    assert read_token_aged(monkeypatch, make_person(), age) is None
-
-
-def test_token_within_max_age_is_accepted(app, make_person, monkeypatch):
+def test_token_within_max_age_is_accepted(app, make_person):
     person = make_person()
-    age = app.config["API_TOKEN_MAX_AGE"] - 60
+    token = issue_token(person, now=NOW)
+    age = timedelta(seconds=app.config["API_TOKEN_MAX_AGE"] - 60)
 
-    assert read_token_aged(monkeypatch, person, age) is person
+    assert person_for_token(token, now=NOW + age) is person
 
 
 def test_token_for_deleted_person_is_refused(db, make_person):
@@ -379,18 +353,26 @@ def test_token_for_deleted_person_is_refused(db, make_person):
 
 def test_session_user_with_current_version_is_loaded(make_person):
     person = make_person()
+    secret = start_session(person, AuthKind.WEB, now=utcnow())
 
-    assert load_session_user(person.get_id()) is person
+    assert load_session_user(person.get_id(), secret) is person
 
 
 def test_session_user_with_stale_version_is_none(db, make_person):
     person = make_person()
-    session_id = person.get_id()
+    session_id, secret = person.get_id(), start_session(person, AuthKind.WEB, now=utcnow())
 
     person.auth_version += 1
     db.session.flush()
 
-    assert load_session_user(session_id) is None
+    assert load_session_user(session_id, secret) is None
+
+
+def test_session_user_without_the_secret_is_none(make_person):
+    person = make_person()
+    start_session(person, AuthKind.WEB, now=utcnow())
+
+    assert load_session_user(person.get_id()) is None
 
 
 @pytest.mark.parametrize("user_id", ["", "abc", "1", "1:2:3", "x:1"])

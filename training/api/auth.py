@@ -8,12 +8,17 @@ from training.accounts.services import person_for_token
 from training.errors import api_error
 
 
+def presented_token() -> str | None:
+    """The bearer token the request presents, whether or not it is any good."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
 def current_api_user():
     """The person named by the request's bearer token, or None."""
     if "api_user" not in g:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        g.api_user = person_for_token(token.strip()) if scheme.lower() == "bearer" else None
+        token = presented_token()
+        g.api_user = person_for_token(token) if token else None
     return g.api_user
 
 

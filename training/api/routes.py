@@ -1,21 +1,23 @@
 """API handlers: the request validated by its schema, one service call, the answer as a
 schema class. Refusals are RuleErrors, answered by the app's one error handler."""
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import get_locale
 
 from training import audit
+from training.accounts import auth_sessions
 from training.accounts.logins import API, log_in, record_log_in
-from training.accounts.models import Person
+from training.accounts.models import AuthKind, Person
 from training.accounts.retention import anonymize_person
 from training.accounts.services import AccountError, create_person, issue_token
 from training.api import bp
-from training.api.auth import current_api_user, token_required
+from training.api.auth import current_api_user, presented_token, token_required
 from training.api.schemas import (
     AnonymizeBody,
     AnonymizedPersonJson,
     CancelRunBody,
     CertificateJson,
+    CertificateQuery,
     CheckInBody,
     CourseBody,
     CourseChangesBody,
@@ -40,6 +42,8 @@ from training.api.schemas import (
     StatsJson,
     StatsQuery,
     TokenBody,
+    TokenInfoJson,
+    TokenInfoListJson,
     TokenJson,
     VenueJson,
     VenueListJson,
@@ -47,8 +51,8 @@ from training.api.schemas import (
 from training.api.spec import api_operation, openapi_document
 from training.catalog.models import Course, CourseRun, Room, Session
 from training.catalog.services import RunFilters, list_venues
-from training.certificates.documents import public_facts
-from training.certificates.services import find_certificate
+from training.certificates.documents import public_facts, verified_certificate
+from training.certificates.verification import verification_limit
 from training.checkin.models import CheckInMethod
 from training.checkin.presenters import CheckInJson, RosterJson, parse_scanned_at
 from training.checkin.rosters import can_run_session
@@ -115,8 +119,9 @@ def signup(json: SignupBody):
         locale=json.locale or str(get_locale()),
     )
     record_log_in(person, channel=API, by="signup")
+    token = issue_token(person, label=_client_label())
     db.session.commit()
-    return NewAccountJson(token=issue_token(person), id=person.id), 201
+    return NewAccountJson(token=token, id=person.id), 201
 
 
 @bp.route("/auth/token", methods=["POST"])
@@ -130,8 +135,59 @@ def token(json: TokenBody):
         # The refused attempt stays on the audit trail; the error handler then answers.
         db.session.commit()
         raise
+    now = utcnow()
+    token = issue_token(person, now=now, label=_client_label())
     db.session.commit()
-    return TokenJson(token=issue_token(person))
+    return TokenJson(token=token, expires_at=auth_sessions.expiry(AuthKind.API, now))
+
+
+@bp.route("/auth/token", methods=["DELETE"])
+@token_required
+@api_operation(HTTP_204=None, secured=True)
+def revoke_token():
+    """Revoke the bearer token this request presents: log out"""
+    now = utcnow()
+    presented = auth_sessions.find_live_session(presented_token(), AuthKind.API, now=now)
+    # None when the token ran out a moment ago: refused as not found.
+    presented_id = presented.id if presented is not None else None
+    auth_sessions.revoke_session(
+        current_api_user(), presented_id, now=now, actor=current_api_user(), kind=AuthKind.API
+    )
+    db.session.commit()
+    return "", 204
+
+
+@bp.route("/auth/tokens")
+@token_required
+@api_operation(HTTP_200=TokenInfoListJson, secured=True)
+def my_tokens():
+    """The caller's live API tokens, newest first (the tokens themselves are not shown)"""
+    now = utcnow()
+    presented = auth_sessions.find_live_session(presented_token(), AuthKind.API, now=now)
+    tokens = [
+        place
+        for place in auth_sessions.live_sessions(current_api_user(), now=now)
+        if place.kind is AuthKind.API
+    ]
+    return TokenInfoListJson(
+        [TokenInfoJson.of(t, current_id=getattr(presented, "id", None)) for t in tokens]
+    )
+
+
+@bp.route("/auth/tokens/<int:token_id>", methods=["DELETE"])
+@token_required
+@api_operation(HTTP_204=None, secured=True)
+def revoke_one_token(token_id: int):
+    """Revoke one of the caller's API tokens, by its id"""
+    auth_sessions.revoke_session(
+        current_api_user(), token_id, now=utcnow(), actor=current_api_user(), kind=AuthKind.API
+    )
+    db.session.commit()
+    return "", 204
+
+
+def _client_label() -> str:
+    return auth_sessions.describe_user_agent(request.headers.get("User-Agent"))
 
 
 @bp.route("/runs")
@@ -287,12 +343,15 @@ def session_checkin(session_id: int, json: CheckInBody):
 
 
 @bp.route("/certificates/<serial>")
+@verification_limit()
 @api_operation(HTTP_200=CertificateJson)
-def certificate(serial: str):
-    """Verify a completion certificate (public; a masked name only)"""
-    found = find_certificate(serial)
+def certificate(serial: str, query: CertificateQuery):
+    """Verify a completion certificate by its serial and check code (public; a masked name
+    only). An unknown serial and a wrong or missing code get the same not_found; wrong codes
+    are rate-limited per address together with the verification page."""
+    found = verified_certificate(serial, query.code)
     if found is None:
-        return api_error("not_found", "No certificate has this serial number.", 404)
+        return api_error("not_found", "No certificate has this serial number and check code.", 404)
     return CertificateJson(**public_facts(found))
 
 

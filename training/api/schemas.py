@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from training.accounts.models import MessageChannel, Person, Role
+from training.accounts.models import AuthSession, MessageChannel, Person, Role
 from training.catalog.models import (
     Audience,
     Category,
@@ -348,6 +348,33 @@ class NewAccountJson(BaseModel):
 
 class TokenJson(BaseModel):
     token: str = Field(description="A bearer token: Authorization: Bearer <token>")
+    expires_at: datetime | None = Field(
+        None, description="When the token stops working, unless revoked or the password changes"
+    )
+
+
+class TokenInfoJson(BaseModel):
+    """One of the person's live API tokens; the token itself is never shown again."""
+
+    id: int
+    label: str = Field(description="The program that asked for it (from its User-Agent)")
+    created_at: datetime
+    expires_at: datetime
+    is_current: bool = Field(description="Whether this request presents this token")
+
+    @classmethod
+    def of(cls, token: AuthSession, *, current_id: int | None) -> "TokenInfoJson":
+        return cls(
+            id=token.id,
+            label=token.label,
+            created_at=to_seoul_or_none(token.created_at),
+            expires_at=to_seoul_or_none(token.expires_at),
+            is_current=token.id == current_id,
+        )
+
+
+class TokenInfoListJson(RootModel[list[TokenInfoJson]]):
+    """The person's live API tokens, newest first."""
 
 
 class SessionTimesJson(BaseModel):
@@ -625,6 +652,15 @@ class PassJson(BaseModel):
 class PeriodJson(BaseModel):
     start: date
     end: date
+
+
+class CertificateQuery(BaseModel):
+    code: str | None = Field(
+        default=None,
+        max_length=40,
+        description="The check code printed under the certificate's QR code (K7Q2-M9XD; "
+        "any case, hyphen and spaces optional); without the right one the answer is not_found",
+    )
 
 
 class CertificateJson(BaseModel):
