@@ -117,8 +117,10 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(api_bp)
 
     from training.errors import register_error_handlers
+    from training.request_log import init_request_log
     from training.web import register_web_helpers
 
+    init_request_log(app)
     register_error_handlers(app)
     register_web_helpers(app)
 

@@ -18,6 +18,8 @@ DEFAULTS = {
     "RATELIMIT_LOGIN": "10 per minute",
     "RATELIMIT_SIGNUP": "5 per minute",
     "RATELIMIT_ENROLL": "30 per minute",
+    # One JSON line per request on stderr (training/request_log.py); off quiets it.
+    "ACCESS_LOG": True,
     # Self check-in tries a minute per logged-in person, wherever they type from.
     "RATELIMIT_SELF_CHECKIN": "10 per minute",
     # How many proxies in front of the app may say who the client is (X-Forwarded-For,
@@ -96,6 +98,7 @@ ENV_NAMES = {
     "SECRET_KEY": "SECRET_KEY",
     "RATELIMIT": "RATELIMIT",
     "RATELIMIT_STORAGE_URL": "RATELIMIT_STORAGE_URI",
+    "ACCESS_LOG": "ACCESS_LOG",
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "DISTRICT_ONLY": "DISTRICT_ONLY",
     "MAX_ACTIVE_ENROLLMENTS": "MAX_ACTIVE_ENROLLMENTS",
@@ -172,7 +175,13 @@ def load_config(app, overrides: dict | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
-    for key in ("RATELIMIT", "DISTRICT_ONLY", "BLOCK_REPEAT_COMPLETION", "NO_SHOW_RULE"):
+    for key in (
+        "RATELIMIT",
+        "DISTRICT_ONLY",
+        "BLOCK_REPEAT_COMPLETION",
+        "NO_SHOW_RULE",
+        "ACCESS_LOG",
+    ):
         app.config[key] = parse_flag(app.config[key])
     app.config["RATELIMIT_ENABLED"] = app.config["RATELIMIT"]
     for key in (

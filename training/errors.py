@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from training.extensions import db
+from training.request_log import log_exception
 
 
 class RuleError(Exception):
@@ -98,7 +99,7 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        log_exception(error)
         try:
             return http_error(InternalServerError())
         except Exception:  # the error page itself failed: answer in plain text
