@@ -197,6 +197,18 @@ def test_instructor_checks_in_a_locked_person_by_name(
     assert attendance.status is AttendanceStatus.PRESENT
 
 
+def test_door_screen_shows_who_is_locked_out(
+    login, instructor, student, live_session, enroll, make_person
+):
+    enroll(live_session.run, make_person(name="최정상"))
+    type_wrong_codes(student, live_session, MAX_FAILURES)
+    db.session.commit()
+
+    page = login(instructor).get(f"/checkin/sessions/{live_session.id}").get_data(as_text=True)
+
+    assert page.count("자가 출석 막힘") == 1
+
+
 # The rate limit, per person
 
 

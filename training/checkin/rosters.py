@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from training.accounts.models import Person, Role
 from training.catalog.models import CourseRun, Session
 from training.checkin.models import Attendance, AttendanceStatus
+from training.checkin.selfcheckin import locked_person_ids
 from training.clock import seoul_day_bounds, utcnow
 from training.enrollment.models import Enrollment
 from training.enrollment.services import confirmed_in_name_order
@@ -42,6 +43,8 @@ def sessions_today_for(person: Person, now: datetime | None = None) -> list[Sess
 class RosterLine:
     enrollment: Enrollment
     attendance: Attendance | None
+    # Too many wrong self check-in codes: the instructor checks this person in at the door.
+    is_self_check_in_locked: bool = False
 
 
 def roster(session: Session) -> list[RosterLine]:
@@ -50,7 +53,11 @@ def roster(session: Session) -> list[RosterLine]:
         a.enrollment_id: a
         for a in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))
     }
-    return [RosterLine(e, marks.get(e.id)) for e in confirmed_in_name_order(session.run_id)]
+    locked = locked_person_ids(session)
+    return [
+        RosterLine(e, marks.get(e.id), is_self_check_in_locked=e.person_id in locked)
+        for e in confirmed_in_name_order(session.run_id)
+    ]
 
 
 def counts(lines: list[RosterLine]) -> dict[str, int]:

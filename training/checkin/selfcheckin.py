@@ -98,6 +98,18 @@ def locked_session_ids(person: Person, sessions: list[Session]) -> set[int]:
     )
 
 
+def locked_person_ids(session: Session) -> set[int]:
+    """Who is locked out of this session's self check-in, for the door screen."""
+    return set(
+        db.session.scalars(
+            select(SelfCheckInFailures.person_id).where(
+                SelfCheckInFailures.session_id == session.id,
+                SelfCheckInFailures.failures >= current_app.config["SELF_CHECKIN_MAX_FAILURES"],
+            )
+        )
+    )
+
+
 def _count_failure(person: Person, session: Session, now: datetime) -> bool:
     """Count one wrong code against the session; True when this one closed it."""
     # One statement adds to the count in the database: two wrong codes at once, from two
