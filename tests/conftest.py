@@ -99,6 +99,9 @@ def _app(database_url):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test",
             "WTF_CSRF_ENABLED": False,
+            # Printed certificates and QR codes link only to a configured address; plain http,
+            # so that the suite's cookies are not made Secure by it.
+            "PUBLIC_URL": "http://edu.ydp.test",
             "RATELIMIT": False,
             "RATELIMIT_ENABLED": False,
         }

@@ -38,7 +38,8 @@ def certificate(number: int = 1, **changes) -> CertificateData:
         hours=20,
         issued_on=date(2022, 8, 31),
         issuer="영등포구청장",
-        verify_url=f"{PUBLIC_URL}/verify/{serial}",
+        verify_url=f"{PUBLIC_URL}/verify/{serial}?code=K7Q2M9XD",
+        check_code="K7Q2M9XD",
     )
     return replace(data, **changes)
 
@@ -131,7 +132,8 @@ def test_certificate_shows_the_serial_person_and_course(font, tmp_path):
     assert "2022년 8월 31일" in text
     assert "영등포구청장" in text
     assert "재발급 2회" in text
-    assert f"진위 확인: {PUBLIC_URL}/verify/YDP-2022-00001" in text
+    assert f"진위 확인: {PUBLIC_URL}/verify/YDP-2022-00001\n" in text
+    assert "확인 코드 K7Q2-M9XD" in text
 
 
 def test_first_issue_has_no_reissue_note(font, tmp_path):
@@ -186,7 +188,9 @@ def test_more_hangul_than_one_font_subset_holds_prints_right(font, tmp_path):
 def test_printed_qr_scans_back_to_the_verification_address(font, tmp_path):
     pdf = build_certificates_pdf([certificate(7)], font_name=font)
 
-    assert decoded_qr_codes(pdf, tmp_path) == [[f"{PUBLIC_URL}/verify/YDP-2022-00007"]]
+    assert decoded_qr_codes(pdf, tmp_path) == [
+        [f"{PUBLIC_URL}/verify/YDP-2022-00007?code=K7Q2M9XD"]
+    ]
 
 
 def test_batch_has_a_page_each_whose_qr_is_its_own(font, tmp_path):

@@ -34,25 +34,30 @@ def certificate(db, completed):
 
 
 def test_verify_page_shows_a_valid_certificate_with_a_masked_name(client, certificate):
-    page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+    page = client.get(
+        f"/verify/{certificate.serial}", query_string={"code": certificate.check_code}
+    ).get_data(as_text=True)
 
     assert "유효한 수료증" in page
     assert "홍*동" in page and "홍길동" not in page
     assert "스마트폰 기초" in page
 
 
-def test_verify_page_of_an_unknown_serial_is_a_404(client):
+def test_verify_page_of_an_unknown_serial_is_a_404_asking_for_the_code(client):
     response = client.get("/verify/YDP-2022-99999")
 
     assert response.status_code == 404
-    assert "발급 기록이 없는" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "확인 코드" in page and 'name="code"' in page
 
 
 def test_api_answers_valid_then_revoked(client, db, certificate, make_person):
-    valid = client.get(f"/api/v1/certificates/{certificate.serial}").get_json()
+    address = f"/api/v1/certificates/{certificate.serial}"
+    code = {"code": certificate.check_code}
+    valid = client.get(address, query_string=code).get_json()
     revoke_certificate(certificate, actor=make_person(role=Role.STAFF), reason="착오 발급")
     db.session.commit()
-    revoked = client.get(f"/api/v1/certificates/{certificate.serial}").get_json()
+    revoked = client.get(address, query_string=code).get_json()
 
     assert valid["status"] == "valid" and valid["name"] == "홍*동"
     assert set(valid) == {"serial", "status", "name", "course", "period", "hours", "issued_on"}
@@ -292,6 +297,7 @@ def test_printed_qr_leads_to_a_page_that_says_valid(db, client, client_for, comp
     decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(page))]
 
     assert len(decoded) == 1
-    answer = client.get(urlsplit(decoded[0]).path)
+    scanned = urlsplit(decoded[0])
+    answer = client.get(f"{scanned.path}?{scanned.query}")
     assert answer.status_code == 200
     assert "유효한 수료증" in answer.get_data(as_text=True)

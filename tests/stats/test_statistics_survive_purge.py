@@ -96,7 +96,8 @@ def test_every_statistic_and_export_is_the_same_after_the_purge(app, db, client)
     }
     assert verified == {serial: ("valid", mask_name(name)) for serial, name in names.items()}
     serial = min(names)
-    page = client.get(f"/verify/{serial}").get_data(as_text=True)
+    code = db.session.scalar(select(Certificate.check_code).where(Certificate.serial == serial))
+    page = client.get(f"/verify/{serial}", query_string={"code": code}).get_data(as_text=True)
     assert "유효한 수료증" in page and mask_name(names[serial]) in page
 
 

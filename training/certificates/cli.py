@@ -4,6 +4,7 @@ import click
 
 from training.certificates.batch import BatchError, issue_batch, write_batch
 from training.extensions import db
+from training.public_url import PublicUrlMissing, public_base_url
 
 
 @click.command("certificates")
@@ -20,6 +21,11 @@ def certificates_command(run_id, month, output):
     """Issue the certificates of completed trainees and write them into one PDF."""
     if (run_id is None) == (month is None):
         raise click.UsageError("Give exactly one of --run ID or --month YYYY-MM.")
+    try:
+        # Refused before anything is issued: a certificate must not wait for a printable link.
+        public_base_url()
+    except PublicUrlMissing as missing:
+        raise click.ClickException(missing.message) from None
     try:
         with click.progressbar(length=0, label="Issuing") as bar:
             certificate_ids = issue_batch(

@@ -1,6 +1,7 @@
 """From certificate records to what is printed, verified and listed."""
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import current_app
 from sqlalchemy import select
@@ -8,20 +9,24 @@ from sqlalchemy.orm import joinedload
 
 from training.accounts.services import mask_name
 from training.catalog.models import CourseRun
-from training.certificates.models import Certificate
+from training.certificates.check_codes import check_code_matches
+from training.certificates.models import CHECK_CODE_LENGTH, Certificate
 from training.certificates.pdf import CertificateData
+from training.certificates.services import find_certificate
 from training.clock import to_seoul
 from training.enrollment.models import Enrollment
 from training.extensions import db
 from training.fonts import register_korean_font
+from training.public_url import public_base_url
 
 DEFAULT_ISSUER = "영등포구청장"
 
 
-def verify_url(serial: str) -> str:
-    """The public address that answers whether a certificate is genuine."""
-    base = current_app.config.get("PUBLIC_URL") or "http://localhost:8000"
-    return f"{base.rstrip('/')}/verify/{serial}"
+def verify_url(serial: str, check_code: str) -> str:
+    """The public address, check code included, that answers whether a certificate is genuine.
+
+    Raises PublicUrlMissing when TRAINING_PUBLIC_URL is not set."""
+    return f"{public_base_url()}/verify/{serial}?{urlencode({'code': check_code})}"
 
 
 def certificate_data(certificate: Certificate) -> CertificateData:
@@ -38,7 +43,8 @@ def certificate_data(certificate: Certificate) -> CertificateData:
         hours=run.total_hours,
         issued_on=to_seoul(certificate.issued_at).date(),
         issuer=current_app.config.get("CERT_ISSUER") or DEFAULT_ISSUER,
-        verify_url=verify_url(certificate.serial),
+        verify_url=verify_url(certificate.serial, certificate.check_code),
+        check_code=certificate.check_code,
         seal_path=seal_path(),
         reissue_count=certificate.reissue_count,
     )
@@ -56,6 +62,17 @@ def seal_path() -> str | None:
 
 def certificate_font() -> str:
     return register_korean_font(current_app.config)
+
+
+def verified_certificate(serial: str | None, typed_code: str | None) -> Certificate | None:
+    """The certificate when the serial and its check code both match, else None.
+
+    Serials run in order, so the code is what shows the asker holds the paper. An unknown
+    serial is compared against a stand-in no one can type, taking as long as a wrong code."""
+    certificate = find_certificate(serial or "")
+    expected = certificate.check_code if certificate else "-" * CHECK_CODE_LENGTH
+    matches = check_code_matches(expected, typed_code)
+    return certificate if certificate is not None and matches else None
 
 
 def public_facts(certificate: Certificate) -> dict:

@@ -12,6 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from training.accounts.services import mask_name
+from training.certificates.check_codes import format_check_code
 from training.certificates.documents import certificates_query, load_certificates
 from training.certificates.models import Certificate
 from training.clock import to_seoul
@@ -27,8 +28,10 @@ HEADERS = (
     "발급일",
     "재발급",
     "상태",
+    # Staff read it out to someone verifying a certificate by phone.
+    "확인 코드",
 )
-WIDTHS = (18, 10, 8, 30, 26, 10, 12, 8, 8)
+WIDTHS = (18, 10, 8, 30, 26, 10, 12, 8, 8, 12)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class LedgerRow:
     issued_on: date
     reissue_count: int
     status: str
+    check_code: str
 
 
 def ledger_rows(year: int) -> list[LedgerRow]:
@@ -63,6 +67,7 @@ def ledger_rows(year: int) -> list[LedgerRow]:
             issued_on=to_seoul(c.issued_at).date(),
             reissue_count=c.reissue_count,
             status=_("취소") if c.is_revoked else _("유효"),
+            check_code=format_check_code(c.check_code),
         )
         for c in certificates
     ]
@@ -77,7 +82,7 @@ def write_ledger_xlsx(year: int, rows: Iterable[LedgerRow], stream: BinaryIO) ->
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(f"{year} 발급대장")
     sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHI", WIDTHS, strict=True):
+    for column, width in zip("ABCDEFGHIJ", WIDTHS, strict=True):
         sheet.column_dimensions[column].width = width
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDE6F4")
@@ -101,6 +106,7 @@ def write_ledger_xlsx(year: int, rows: Iterable[LedgerRow], stream: BinaryIO) ->
                 _styled(sheet, row.issued_on, number_format="yyyy-mm-dd"),
                 row.reissue_count,
                 row.status,
+                row.check_code,
             )
         )
         count += 1

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -20,6 +21,7 @@ from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from training.certificates.check_codes import format_check_code
 from training.typesetting import clip, fitting_size, wrap
 
 TITLE = "수료증"
@@ -27,6 +29,7 @@ PROGRAMME = "영등포구 스마트 정보화교육"
 BODY = f"위 사람은 {PROGRAMME} 과정을 성실히 이수하였으므로 이 증서를 수여합니다."
 NOTHING_TO_PRINT = "인쇄할 수료증이 없습니다."
 SCAN_HINT = "QR 코드를 스캔하면 이 증서가 진짜인지 확인할 수 있습니다."
+TYPE_HINT = "아래 주소에서는 왼쪽의 확인 코드를 함께 입력합니다."
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 # The seal's transparency (an SMask) needs PDF 1.4; the header is written before any page.
@@ -37,11 +40,13 @@ MUTED = Color(0.3, 0.3, 0.3)
 
 OUTER_INSET = 12 * mm
 INNER_INSET = 14.5 * mm
-# The widget's size includes the four-module quiet zone: a 43-character address makes a
-# version-4 symbol, 33 of 41 modules, so the symbol itself is about 26 mm across.
+# The widget's size includes the four-module quiet zone: a 57-character address (with its
+# check code) makes a version-4 symbol, 33 of 41 modules, so the symbol is about 26 mm across.
 QR_SIZE = 32 * mm
 QR_LEFT = 21 * mm
-QR_BOTTOM = 19 * mm
+QR_BOTTOM = 24 * mm
+# The check code's baseline, in the space between the inner frame and the QR's quiet zone.
+CODE_BASELINE = QR_BOTTOM - 2.5 * mm
 SEAL_SIZE = 24 * mm
 
 LABEL_LEFT = 36 * mm
@@ -65,7 +70,9 @@ class CertificateData:
     hours: float | int
     issued_on: date
     issuer: str
+    # What the QR code carries: the verification address with the check code in it.
     verify_url: str
+    check_code: str
     seal_path: str | None = None
     reissue_count: int = 0
 
@@ -117,7 +124,7 @@ def draw_certificate(canvas: Canvas, data: CertificateData, font_name: str) -> N
     if data.seal_path:
         _draw_seal(canvas, data.seal_path, issuer_right, issuer_y)
 
-    _draw_verification(canvas, data.verify_url, font_name)
+    _draw_verification(canvas, data, font_name)
     canvas.restoreState()
 
 
@@ -169,18 +176,26 @@ def _draw_seal(canvas: Canvas, path: str, issuer_right: float, issuer_y: float) 
     )
 
 
-def _draw_verification(canvas: Canvas, url: str, font: str) -> None:
-    qr = QrCodeWidget(url, barLevel="M", barBorder=4)
+def _draw_verification(canvas: Canvas, data: CertificateData, font: str) -> None:
+    qr = QrCodeWidget(data.verify_url, barLevel="M", barBorder=4)
     qr.barWidth = qr.barHeight = QR_SIZE
     drawing = Drawing(QR_SIZE, QR_SIZE)
     drawing.add(qr)
     renderPDF.draw(drawing, canvas, QR_LEFT, QR_BOTTOM)
+    canvas.setFillColor(INK)
+    canvas.setFont(font, 10)
+    canvas.drawCentredString(
+        QR_LEFT + QR_SIZE / 2, CODE_BASELINE, f"확인 코드 {format_check_code(data.check_code)}"
+    )
     left = QR_LEFT + QR_SIZE + 2 * mm
     width = PAGE_WIDTH - INNER_INSET - 6 * mm - left
     canvas.setFillColor(MUTED)
     canvas.setFont(font, 8)
-    canvas.drawString(left, QR_BOTTOM + 9 * mm, SCAN_HINT)
-    caption = f"진위 확인: {url}"
+    canvas.drawString(left, QR_BOTTOM + 13.5 * mm, SCAN_HINT)
+    canvas.drawString(left, QR_BOTTOM + 9 * mm, TYPE_HINT)
+    # Printed without the code: whoever types the address is asked for the code on the page.
+    address = urlsplit(data.verify_url)._replace(query="").geturl()
+    caption = f"진위 확인: {address}"
     size = fitting_size(caption, font, 8, 5, width)
     canvas.setFont(font, size)
     canvas.drawString(left, QR_BOTTOM + 4.5 * mm, caption)

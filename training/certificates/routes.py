@@ -11,11 +11,13 @@ from sqlalchemy import select
 from training import audit
 from training.catalog.models import CourseRun
 from training.certificates import bp
+from training.certificates.check_codes import MAX_TYPED_LENGTH, format_check_code
 from training.certificates.documents import (
     certificate_data,
     certificate_font,
     printable_certificates,
     public_facts,
+    verified_certificate,
 )
 from training.certificates.forms import CompletionDecisionForm, RevokeForm
 from training.certificates.ledger import build_ledger_xlsx, ledger_rows
@@ -33,12 +35,14 @@ from training.certificates.services import (
     reissue_certificate,
     revoke_certificate,
 )
+from training.certificates.verification import verification_limit
 from training.clock import seoul_today
 from training.database import writes_on_read
 from training.enrollment.models import CompletionOverride, Enrollment, EnrollmentStatus
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.permissions import staff_required
+from training.public_url import PublicUrlMissing, public_base_url
 from training.web import XLSX_MIMETYPE, commit_and_flash
 
 
@@ -53,12 +57,36 @@ def pdf_response(certificates: list[Certificate], filename: str):
     return response
 
 
+@bp.app_template_filter("check_code")
+def check_code_filter(code: str) -> str:
+    return format_check_code(code)
+
+
+@bp.route("/verify")
 @bp.route("/verify/<serial>")
-def verify(serial: str):
-    certificate = find_certificate(serial)
+@verification_limit()
+def verify(serial: str | None = None):
+    # An old printed QR (no code), a wrong code and an unknown serial get the same answer,
+    # so walking the serials tells nothing about whose certificates exist.
+    serial = (serial or request.args.get("serial", "")).strip()[:20]
+    code = request.args.get("code", "")[:MAX_TYPED_LENGTH]
+    certificate = verified_certificate(serial, code)
     if certificate is None:
-        return render_template("certificates/verify.html", facts=None, serial=serial[:20]), 404
+        return render_template(
+            "certificates/verify.html", facts=None, serial=serial, code=code.strip()
+        ), 404
     return render_template("certificates/verify.html", facts=public_facts(certificate))
+
+
+def refused_printing(back: str):
+    """A redirect back with the reason flashed when certificates cannot be printed, else None:
+    refused before anything is issued or counted as reissued."""
+    try:
+        public_base_url()
+    except PublicUrlMissing as missing:
+        flash(missing.message, "error")
+        return redirect(back)
+    return None
 
 
 def _own_enrollment_or_404(enrollment_id: int) -> Enrollment:
@@ -72,6 +100,8 @@ def _own_enrollment_or_404(enrollment_id: int) -> Enrollment:
 @login_required
 def my_certificate(enrollment_id: int):
     enrollment = _own_enrollment_or_404(enrollment_id)
+    if refusal := refused_printing(url_for("enrollment.my_page")):
+        return refusal
     certificate = certificate_of(enrollment)
     if certificate is None:
         if enrollment.completed_at is None:
@@ -92,6 +122,8 @@ def issue_mine(enrollment_id: int):
     enrollment = _own_enrollment_or_404(enrollment_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if refusal := refused_printing(url_for("enrollment.my_page")):
+        return refusal
     try:
         issue_certificate(enrollment, actor=None)
     except CertificateError as error:
@@ -178,6 +210,8 @@ def issue_for_run(run_id: int):
     run = db.get_or_404(CourseRun, run_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if refusal := refused_printing(url_for("certificates.run_completion", run_id=run.id)):
+        return refusal
     issue_run_certificates(run, actor=current_user)
     db.session.commit()
     return redirect(url_for("certificates.run_certificates", run_id=run.id), 303)
@@ -188,6 +222,8 @@ def issue_for_run(run_id: int):
 @writes_on_read
 def run_certificates(run_id: int):
     run = db.get_or_404(CourseRun, run_id)
+    if refusal := refused_printing(url_for("certificates.run_completion", run_id=run.id)):
+        return refusal
     certificates = printable_certificates(run)
     if not certificates:
         flash(_("수료한 사람이 없어 인쇄할 수료증이 없습니다."), "info")
@@ -211,14 +247,15 @@ def reissue(serial: str):
     certificate = _certificate_or_404(serial)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    back = url_for("certificates.run_completion", run_id=certificate.enrollment.run_id)
+    if refusal := refused_printing(back):
+        return refusal
     try:
         reissue_certificate(certificate, actor=current_user)
     except CertificateError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(
-            url_for("certificates.run_completion", run_id=certificate.enrollment.run_id)
-        )
+        return redirect(back)
     db.session.commit()
     return pdf_response([certificate], f"{certificate.serial}.pdf")
 
