@@ -56,11 +56,13 @@ def flask(*args) -> None:
 
 def serve(options) -> None:
     install(None)
+    address = f"{options.host}:{options.port}"
+    # Certificates and self check-in QR codes print links only to a configured address.
+    os.environ.setdefault("TRAINING_PUBLIC_URL", f"http://{address}")
     say("Bringing the database schema up to date")
     flask("db", "upgrade")
     say("Loading the demo data (only into an empty database)")
     flask("seed-demo", "--if-empty")
-    address = f"{options.host}:{options.port}"
     say(f"Serving on http://{address}/  (Ctrl+C stops)")
     if os.name == "nt":
         command = [

@@ -57,8 +57,11 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     load_config(app, config)
     from training.fonts import font_warning
+    from training.public_url import public_url_warning
 
     if warning := font_warning(app.config):
+        app.logger.warning(warning)
+    if warning := public_url_warning(app.config):
         app.logger.warning(warning)
     if proxies := app.config["TRUSTED_PROXIES"]:
         # The client's address, scheme and host as the proxies saw them, for rate limits,

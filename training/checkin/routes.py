@@ -1,6 +1,8 @@
 """Check-in pages and the JSON the door screen talks to."""
 
 import io
+import textwrap
+from xml.sax.saxutils import escape
 
 import qrcode
 import qrcode.image.svg
@@ -52,6 +54,7 @@ from training.errors import RuleError
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
 from training.permissions import door_staff_required, staff_required
+from training.public_url import PublicUrlMissing, public_base_url
 from training.rows import get_row
 from training.web import accepts_json, commit_and_flash
 
@@ -291,24 +294,30 @@ def code(session_id: int):
     session = load_session(session_id)
     now = utcnow()
     step_seconds = _step_seconds()
-    return jsonify(
-        {
-            "code": self_check_in_code(session, current_step(now)),
-            "expires_in": step_seconds - int(now.timestamp()) % step_seconds,
-            "url": _self_url(session, self_check_in_code(session, current_step(now))),
-        }
-    )
+    number = self_check_in_code(session, current_step(now))
+    body = {"code": number, "expires_in": step_seconds - int(now.timestamp()) % step_seconds}
+    try:
+        body["url"] = _self_url(session, number)
+    except PublicUrlMissing as missing:
+        # The number still works typed on the self check-in page: only the link is withheld.
+        body |= {"url": None, "error": {"code": missing.code, "message": missing.message}}
+    return jsonify(body)
 
 
 @bp.route("/sessions/<int:session_id>/code.svg")
 @door_staff_required
 def code_svg(session_id: int):
     session = load_session(session_id)
-    url = _self_url(session, self_check_in_code(session, current_step(utcnow())))
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=20)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    response = make_response(buffer.getvalue())
+    try:
+        url = _self_url(session, self_check_in_code(session, current_step(utcnow())))
+    except PublicUrlMissing as missing:
+        # The screen shows this image where the QR would be: the reason goes in its place.
+        response = make_response(_message_svg(missing.message), missing.status)
+    else:
+        image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=20)
+        buffer = io.BytesIO()
+        image.save(buffer)
+        response = make_response(buffer.getvalue())
     response.headers["Content-Type"] = "image/svg+xml"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -357,5 +366,19 @@ def _step_seconds() -> int:
 
 
 def _self_url(session: Session, code: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    return f"{base.rstrip('/')}{url_for('checkin.self_service', session=session.id, code=code)}"
+    """The self check-in link for the classroom QR; PublicUrlMissing when none is set."""
+    return f"{public_base_url()}{url_for('checkin.self_service', session=session.id, code=code)}"
+
+
+def _message_svg(message: str) -> bytes:
+    """A square image with the message written on it, for where an image was expected."""
+    lines = textwrap.wrap(message, 22)
+    texts = "".join(
+        f'<text x="40" y="{100 + 60 * number}">{escape(line)}</text>'
+        for number, line in enumerate(lines)
+    )
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1000 1000">'
+        '<rect width="1000" height="1000" fill="#fff"/>'
+        f'<g fill="#a00000" font-size="40">{texts}</g></svg>'
+    ).encode()
