@@ -71,7 +71,8 @@ def self_check_in(
                     candidate, person, actor=person, method=CheckInMethod.SELF, now=now
                 )
     newly_locked = False
-    for candidate in candidates:
+    # Rows in one order (by id) in every request, so that two on PostgreSQL cannot deadlock.
+    for candidate in sorted(candidates, key=lambda candidate: candidate.id):
         if candidate.id not in locked:
             newly_locked |= _count_failure(person, candidate, now)
     if newly_locked:
