@@ -119,11 +119,13 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
 
+    from training.body_limits import init_body_limits
     from training.errors import register_error_handlers
     from training.request_log import init_request_log
     from training.web import register_web_helpers
 
     init_request_log(app)
+    init_body_limits(app)
     register_error_handlers(app)
     register_web_helpers(app)
 

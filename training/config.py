@@ -20,6 +20,8 @@ DEFAULTS = {
     "RATELIMIT_ENROLL": "30 per minute",
     # One JSON line per request on stderr (training/request_log.py); off quiets it.
     "ACCESS_LOG": True,
+    # A bigger request body is refused (413) before it is read; a view may set a smaller limit.
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     # Self check-in tries a minute per logged-in person, wherever they type from.
     "RATELIMIT_SELF_CHECKIN": "10 per minute",
     # How many proxies in front of the app may say who the client is (X-Forwarded-For,
@@ -99,6 +101,7 @@ ENV_NAMES = {
     "RATELIMIT": "RATELIMIT",
     "RATELIMIT_STORAGE_URL": "RATELIMIT_STORAGE_URI",
     "ACCESS_LOG": "ACCESS_LOG",
+    "MAX_CONTENT_LENGTH": "MAX_CONTENT_LENGTH",
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "DISTRICT_ONLY": "DISTRICT_ONLY",
     "MAX_ACTIVE_ENROLLMENTS": "MAX_ACTIVE_ENROLLMENTS",
@@ -186,6 +189,7 @@ def load_config(app, overrides: dict | None = None) -> None:
     app.config["RATELIMIT_ENABLED"] = app.config["RATELIMIT"]
     for key in (
         "TRUSTED_PROXIES",
+        "MAX_CONTENT_LENGTH",
         "MAX_ACTIVE_ENROLLMENTS",
         "ONLINE_MAX_CAPACITY",
         "RETENTION_YEARS",

@@ -24,6 +24,12 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def asks_for_json() -> bool:
+    """The client, a page's own script say, prefers JSON to HTML."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
 def api_error(code: str, message: str, status: int):
     """The API's error shape: {"error": {"code", "message"}}."""
     response = jsonify({"error": {"code": code, "message": message}})
@@ -37,7 +43,7 @@ HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
-    413: "payload_too_large",
+    413: "too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
     500: "internal_error",
@@ -81,7 +87,9 @@ def register_error_handlers(app) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         message = _http_message(status)
-        if wants_json():
+        # A page's script that sent a body too big gets an answer it can read. Other errors
+        # stay HTML for it: the door screen takes an HTML answer for a stale page.
+        if wants_json() or (status == 413 and asks_for_json()):
             return api_error(HTTP_CODES.get(status, "error"), message, status)
         return render_template("error.html", status=status, message=message), status
 

@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 
 from training import audit
 from training.accounts.services import AccountError, find_by_phone, normalize_phone
+from training.body_limits import limit_body
 from training.catalog.models import Session
 from training.checkin import bp
 from training.checkin.closing import close_session
@@ -174,11 +175,12 @@ def _check_in_and_flash(check_in) -> None:
 
 
 @bp.route("/sessions/<int:session_id>/frame", methods=["POST"])
+@limit_body(MAX_FRAME_BYTES)
 @door_staff_required
 def frame(session_id: int):
     session = load_session(session_id)
     image = request.get_data(cache=False)
-    if not image or len(image) > MAX_FRAME_BYTES:
+    if not image:
         return jsonify({"result": "no_code", "message": ""}), 200
     try:
         texts = decode_qr(image)
