@@ -3,8 +3,10 @@ servers, two workers each, answering real HTTP on two loopback ports.
 
 The servers trust one proxy, as they do behind the production nginx, so each resident comes
 from an address of their own (X-Forwarded-For) and the rate limits count per person, as
-they would on the street. Limits are kept in Redis database REDIS_DB, emptied around the
-module; the tests are skipped when Redis is not running."""
+they would on the street. Limits are kept in Redis database REDIS_DB under a key prefix of
+the module's own, whose keys are deleted at the end (not the whole database: another
+pytest-xdist worker may be running these tests too); the tests are skipped when Redis is
+not running."""
 
 import os
 import socket
@@ -57,6 +59,11 @@ def _redis_or_skip() -> redis.Redis:
     return store
 
 
+def _delete_keys(store: redis.Redis, prefix: str) -> None:
+    for key in store.scan_iter(match=f"*{prefix}*"):
+        store.delete(key)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -104,15 +111,11 @@ def servers(_app, database_url, tmp_path_factory):
     """The base URLs of two gunicorn servers of two workers each, on the test database (its
     tables made by ``_app``) and one Redis; the log-in limit is LOGIN_LIMIT a minute."""
     store = _redis_or_skip()
-    store.flushdb()
+    prefix = f"two-servers-{uuid.uuid4().hex}"
     folder = tmp_path_factory.mktemp("servers")
     environment = _server_environment(database_url, folder / "outbox.log")
     # No environment variable sets the log-in limit: the factory takes it as configuration.
-    # A prefix of this run's own keeps its counts apart from anything else in REDIS_DB.
-    overrides = {
-        "RATELIMIT_LOGIN": f"{LOGIN_LIMIT} per minute",
-        "RATELIMIT_KEY_PREFIX": f"two-servers-{uuid.uuid4().hex}",
-    }
+    overrides = {"RATELIMIT_LOGIN": f"{LOGIN_LIMIT} per minute", "RATELIMIT_KEY_PREFIX": prefix}
     started = []
     try:
         for name in ("a", "b"):
@@ -138,7 +141,7 @@ def servers(_app, database_url, tmp_path_factory):
     finally:
         for process, _, _ in started:
             _stop(process)
-        store.flushdb()
+        _delete_keys(store, prefix)
         store.close()
 
 
