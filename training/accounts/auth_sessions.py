@@ -23,6 +23,8 @@ from training.extensions import db
 # Where the browser's secret lives in Flask's session: short, as the cookie carries it.
 SESSION_KEY = "sk"
 MAX_LABEL_LENGTH = 40
+# A secret is 43 characters; a longer header is junk, not worth hashing.
+MAX_SECRET_LENGTH = 100
 
 LOGOUT = "logout"
 REVOKED = "revoked"
@@ -31,6 +33,7 @@ OTHERS = "others"
 
 
 def hash_secret(secret: str) -> str:
+    """What the table keeps of a secret: enough to recognise it, useless to present."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -75,7 +78,7 @@ def person_for_secret(
 ) -> Person | None:
     """The person a live session of this kind with this secret belongs to, in one query:
     every page and every door scan asks it."""
-    if not secret or len(secret) > 200:
+    if not secret or len(secret) > MAX_SECRET_LENGTH:
         return None
     statement = (
         select(Person)
@@ -89,7 +92,7 @@ def person_for_secret(
 
 def find_live_session(secret: str | None, kind: AuthKind, *, now: datetime) -> AuthSession | None:
     """The live session of this kind with this secret, if there is one."""
-    if not secret or len(secret) > 200:
+    if not secret or len(secret) > MAX_SECRET_LENGTH:
         return None
     return db.session.scalar(
         select(AuthSession)
