@@ -57,7 +57,7 @@ from training.checkin.models import CheckInMethod
 from training.checkin.presenters import CheckInJson, RosterJson, parse_scanned_at
 from training.checkin.rosters import can_run_session
 from training.checkin.scans import check_in_by_pass
-from training.clock import utcnow
+from training.clock import to_seoul, utcnow
 from training.database import writes_on_read
 from training.enrollment.listings import get_run_listing, list_runs
 from training.enrollment.models import Channel, Enrollment
@@ -138,7 +138,7 @@ def token(json: TokenBody):
     now = utcnow()
     token = issue_token(person, now=now, label=_client_label())
     db.session.commit()
-    return TokenJson(token=token, expires_at=auth_sessions.expiry(AuthKind.API, now))
+    return TokenJson(token=token, expires_at=to_seoul(auth_sessions.expiry(AuthKind.API, now)))
 
 
 @bp.route("/auth/token", methods=["DELETE"])

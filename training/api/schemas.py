@@ -348,8 +348,8 @@ class NewAccountJson(BaseModel):
 
 class TokenJson(BaseModel):
     token: str = Field(description="A bearer token: Authorization: Bearer <token>")
-    expires_at: datetime | None = Field(
-        None, description="When the token stops working, unless revoked or the password changes"
+    expires_at: datetime = Field(
+        description="When the token stops working, unless revoked or the password changes first"
     )
 
 
