@@ -564,6 +564,20 @@ def test_auth_with_a_body_that_is_not_a_json_object_is_400(client, count_rows, p
     assert count_rows(Person) == 0
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data; boundary=x", "application/x-www-form-urlencoded"],
+)
+@pytest.mark.parametrize("path", ["/api/v1/auth/signup", "/api/v1/auth/token"])
+def test_a_json_body_sent_as_a_form_is_400_not_500(client, count_rows, path, content_type):
+    body = '{"phone": "010-1234-5678", "password": "password123"}'
+
+    response = client.post(path, data=body, content_type=content_type)
+
+    assert_error(response, 400, "invalid_parameter")
+    assert count_rows(Person) == 0
+
+
 # Rate limits
 
 

@@ -87,11 +87,17 @@ def api_operation(*, optional_body=False, secured=False, **responses):
     return decorate
 
 
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
 def _require_json_object(optional: bool) -> None:
     # Spectree reads a missing or unreadable body as {}; an absent body may mean "no
     # options", but one that is there and is not a JSON object is refused.
     if optional and not request.get_data(cache=True):
         return
+    if request.mimetype in FORM_TYPES:
+        # Spectree would validate the form fields instead of the body, and hand the view none.
+        raise InvalidParameter("The body must be JSON (Content-Type: application/json).")
     try:
         data = request.get_json(force=True, silent=True)
     except RecursionError:
