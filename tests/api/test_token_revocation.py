@@ -36,6 +36,7 @@ def test_token_answer_says_when_it_expires(app, client, member):
 
     assert response.status_code == 200
     body = response.get_json()
+    assert body["expires_at"].endswith("+09:00")
     lifetime = datetime.fromisoformat(body["expires_at"]) - datetime.now().astimezone()
     assert abs(lifetime.total_seconds() - app.config["API_TOKEN_MAX_AGE"]) < 60
     assert works(client, body["token"])
