@@ -100,6 +100,9 @@ ENV_NAMES = {
     "SECRET_KEY": "SECRET_KEY",
     "RATELIMIT": "RATELIMIT",
     "RATELIMIT_STORAGE_URL": "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_LOGIN": "RATELIMIT_LOGIN",
+    "RATELIMIT_SIGNUP": "RATELIMIT_SIGNUP",
+    "RATELIMIT_ENROLL": "RATELIMIT_ENROLL",
     "ACCESS_LOG": "ACCESS_LOG",
     "MAX_CONTENT_LENGTH": "MAX_CONTENT_LENGTH",
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
@@ -178,6 +181,13 @@ def load_config(app, overrides: dict | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A database that does not answer fails a request (and /readyz) in seconds, rather
+        # than holding a worker for the operating system's minutes-long connect timeout.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        )
+        options["connect_args"] = {"connect_timeout": 5, **options.get("connect_args", {})}
     for key in (
         "RATELIMIT",
         "DISTRICT_ONLY",

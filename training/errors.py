@@ -98,7 +98,14 @@ def register_error_handlers(app) -> None:
         # The database's constraints are the last guard behind the services' rules: a
         # request that slips past a rule (a race, say) is refused, never half-applied.
         db.session.rollback()
-        app.logger.warning("Constraint refused %s %s: %s", request.method, request.path, error.orig)
+        # The route's pattern and the first line of the database's message name the
+        # constraint; the path and PostgreSQL's DETAIL line can carry a phone number.
+        app.logger.warning(
+            "Constraint refused %s %s: %s",
+            request.method,
+            request.url_rule.rule if request.url_rule else "-",
+            str(error.orig).splitlines()[0] if str(error.orig) else type(error.orig).__name__,
+        )
         message = _("다른 요청과 겹쳐 처리하지 못했습니다. 다시 시도해 주세요.")
         if wants_json():
             return api_error("conflict", message, 409)

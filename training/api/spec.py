@@ -15,11 +15,12 @@ from spectree.models import SecureType, SecuritySchemeData
 from training.api import bp
 from training.api.refusals import Refusal, refusals_of
 from training.api.schemas import ErrorJson
-from training.errors import RuleError
+from training.errors import HTTP_CODES, RuleError
 
 BEARER = {"bearerAuth": []}
 WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 INTEGRITY_REFUSAL = Refusal(409, "conflict")
+BODY_TOO_LARGE = Refusal(413, HTTP_CODES[413])
 
 
 class InvalidParameter(RuleError):
@@ -147,6 +148,9 @@ def _refusal_responses(view, method: str) -> dict:
     metadata = spec.get_function_metadata(view)
     if metadata is not None and (metadata.query or metadata.json):
         refusals.add(Refusal(InvalidParameter.status, InvalidParameter.code))
+    if metadata is not None and metadata.json:
+        # A body past MAX_CONTENT_LENGTH is refused as it is read.
+        refusals.add(BODY_TOO_LARGE)
     if method in WRITING_METHODS:
         # The database's constraints are the last guard (training.errors): a write that
         # races past a rule is refused as a conflict.

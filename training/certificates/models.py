@@ -11,7 +11,6 @@ from training.db_types import UTCDateTime
 from training.enrollment.models import Enrollment
 from training.extensions import db
 
-
 # Letters and digits that cannot be misread for one another on paper (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
 CHECK_CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 CHECK_CODE_LENGTH = 8
