@@ -170,14 +170,10 @@ class AuthSession(db.Model):
     revoking ends it for good. Only a hash of its secret is stored."""
 
     __tablename__ = "auth_sessions"
-    __table_args__ = (
-        CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)", name="ended"),
-    )
+    __table_args__ = (CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)", name="ended"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     kind: Mapped[AuthKind] = mapped_column(enum_column_type(AuthKind, "auth_kind"))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # A password change, a role change or anonymization bumps Person.auth_version, which
