@@ -200,6 +200,31 @@ def test_a_claimed_message_is_not_claimed_again(db, make_message):
     assert message.claimed_by == "one"
 
 
+def test_a_sender_asked_to_stop_finishes_the_message_in_hand_and_hands_back_the_rest(
+    db, make_message, scripted
+):
+    messages = [make_message() for _ in range(3)]
+    asked = []
+
+    def stopping():
+        # The stop arrives while the first message is being sent.
+        answer = bool(asked)
+        asked.append(True)
+        return answer
+
+    result = send_round(at(DAYTIME), sender="test", stopping=stopping)
+
+    assert result.sent == 1 and len(scripted.accepted) == 1
+    for message in messages[1:]:
+        db.session.refresh(message)
+        assert (message.status, message.claimed_at, message.claimed_by) == (
+            OutboxStatus.PENDING,
+            None,
+            None,
+        )
+    assert send_round(at(DAYTIME), sender="test").sent == 2
+
+
 def test_a_claim_left_by_a_stopped_sender_shows_failed_and_is_not_resent(
     db, make_message, scripted
 ):

@@ -41,7 +41,7 @@ def send_command(loop, interval):
         signal.signal(signal.SIGINT, stop)
         click.echo(f"Sending as {sender}, a pass every {interval} s; stop with Ctrl-C.")
     while True:
-        result = send_round(utcnow, sender=sender)
+        result = send_round(utcnow, sender=sender, stopping=lambda: bool(stopping))
         if result.handled or result.reminders or result.abandoned or result.held or not loop:
             click.echo(_summary(result))
         if not loop or stopping:

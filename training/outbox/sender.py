@@ -95,6 +95,17 @@ def claim_due(now: datetime, *, sender: str, limit: int) -> list[OutboxMessage]:
     return messages
 
 
+def release(ids: list[int]) -> None:
+    """Hand claimed messages that were not tried back to the queue: nothing went out, so the
+    next pass sends them, rather than staff finding them failed as a stopped sender's."""
+    for message_id in ids:
+        message = db.session.get(OutboxMessage, message_id)
+        message.status = OutboxStatus.PENDING
+        message.claimed_at = None
+        message.claimed_by = None
+    db.session.flush()
+
+
 def deliver(message: OutboxMessage, *, now: datetime) -> OutboxStatus:
     """Hand one claimed message to its channel's backend and record the outcome (the caller
     commits): sent; pending again after a back-off; or failed, for staff to see."""
@@ -215,10 +226,18 @@ def queue_reminders(now: datetime) -> int:
     return queued
 
 
-def send_round(now_source, *, sender: str | None = None, limit: int | None = None) -> Round:
+def send_round(
+    now_source,
+    *,
+    sender: str | None = None,
+    limit: int | None = None,
+    stopping=lambda: False,
+) -> Round:
     """One pass: queue reminders, give up on abandoned claims, then claim and deliver batches
-    until nothing is due. ``now_source`` is called for each step's moment. Commits as it goes:
-    a claim, and each outcome, are their own transactions."""
+    until nothing is due, or until ``stopping()`` says the sender is asked to stop: then the
+    message in hand is finished and the rest of the claim handed back. ``now_source`` is called
+    for each step's moment. Commits as it goes: a claim, and each outcome, are their own
+    transactions."""
     sender = sender or sender_name()
     limit = limit or current_app.config["OUTBOX_BATCH"]
     result = Round()
@@ -234,7 +253,11 @@ def send_round(now_source, *, sender: str | None = None, limit: int | None = Non
             result.held = held_for_quiet_hours(now_source())
             db.session.rollback()
             return result
-        for message_id in ids:
+        for position, message_id in enumerate(ids):
+            if stopping():
+                release(ids[position:])
+                db.session.commit()
+                return result
             message = db.session.get(OutboxMessage, message_id)
             status = deliver(message, now=now_source())
             db.session.commit()
