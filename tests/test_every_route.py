@@ -17,6 +17,13 @@ JUNK_BODIES = {
     "bytes": {"data": b"\xff\xd8\xff\x00junk", "content_type": "image/jpeg"},
 }
 JUNK_VALUES = ["0", "-1", "99999999999999999999", "YDP-2022-00001", "%EA%B0%80"]
+LOGGING_OUT = (
+    "accounts.logout",
+    "accounts.end_session",
+    "accounts.end_other_sessions",
+    "api.revoke_token",
+    "api.revoke_one_token",
+)
 
 
 @pytest.fixture
@@ -42,8 +49,9 @@ def visitors(app, db, make_person, make_open_run, make_enrollment, client_for):
 
 def _paths(app):
     for rule in app.url_map.iter_rules():
-        # Logging out would turn the rest of the walk into an anonymous one.
-        if rule.endpoint in ("static", "accounts.logout"):
+        # Logging out (or ending one's sessions and tokens, tested with junk where they are
+        # tested) would turn the rest of the walk into an anonymous one.
+        if rule.endpoint in ("static", *LOGGING_OUT):
             continue
         for value in JUNK_VALUES + ["1"]:
             values = {

@@ -304,3 +304,14 @@ def test_session_pages_need_a_login(client):
 )
 def test_user_agent_is_named_in_a_few_words(user_agent, label):
     assert describe_user_agent(user_agent) == label
+
+
+@pytest.mark.parametrize("session_id", ["0", "99999999999999999999"])
+def test_ending_a_place_that_is_not_there_changes_nothing(client_for, member, session_id):
+    here = client_for(member)
+
+    response = here.post(f"/me/sessions/{session_id}/end", data={"junk": "\x00"})
+
+    # An id beyond the database's integers may already be refused as a page not found.
+    assert response.status_code in (302, 404)
+    assert is_logged_in(here)

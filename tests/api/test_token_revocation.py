@@ -146,3 +146,26 @@ def test_anonymization_ends_every_token(app, client, db, member, staff):
     db.session.commit()
 
     assert not works(client, token)
+
+
+@pytest.mark.parametrize("token_id", ["0", "99999999999999999999"])
+def test_revoking_a_token_that_is_not_there_is_404(client, db, member, token_id):
+    token = issue_token(member)
+    db.session.commit()
+
+    response = client.delete(f"/api/v1/auth/tokens/{token_id}", headers=bearer(token))
+
+    assert response.status_code == 404
+    assert works(client, token)
+
+
+def test_revoking_ignores_a_junk_body(client, db, member):
+    token = issue_token(member)
+    db.session.commit()
+
+    response = client.delete(
+        "/api/v1/auth/token", headers=bearer(token), data=b"\xff\x00", content_type="image/jpeg"
+    )
+
+    assert response.status_code == 204
+    assert not works(client, token)
