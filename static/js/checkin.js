@@ -297,6 +297,12 @@
         codeBox.textContent = body.code;
         qr.src = data.codeSvgUrl + "?c=" + body.code;
         remaining = body.expires_in;
+        // Without a public address there is no QR to scan; the number still works typed.
+        var selfError = document.getElementById("self-error");
+        if (selfError && body.error) {
+          selfError.textContent = body.error.message;
+          selfError.hidden = false;
+        }
       }).catch(function () {});
   }
   toggle.addEventListener("click", function () {

@@ -425,6 +425,8 @@ def test_person_page_shows_enrollments_attendance_certificate_and_bar(
     assert run.title in text
     assert "결석 1" in text
     assert certificate.serial in text
+    # Read out to a resident on the phone, for the verification page.
+    assert f"{certificate.check_code[:4]}-{certificate.check_code[4:]}" in text
     assert "첫 수업 결석으로 제한" in text
     assert len(audit_entries(db, "person.view", resident)) == 1
 

@@ -156,3 +156,17 @@ def test_self_check_in_qr_says_why_it_is_missing(desk, session_url, unset):
     assert response.mimetype == "image/svg+xml"
     assert SETTING in response.get_data(as_text=True)
     assert "localhost" not in response.get_data(as_text=True)
+
+
+def test_door_screen_names_the_self_check_in_page_by_its_public_address(desk, session_url):
+    page = desk.get(session_url).get_data(as_text=True)
+
+    assert "출석 페이지: http://edu.ydp.test/checkin/self" in page
+    assert "localhost" not in page
+
+
+def test_door_screen_without_it_says_only_the_number_works(desk, session_url, unset):
+    page = desk.get(session_url).get_data(as_text=True)
+
+    assert "출석 페이지:" not in page
+    assert "TRAINING_PUBLIC_URL" in page

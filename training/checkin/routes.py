@@ -112,7 +112,16 @@ def _screen_page(session: Session, walk_in_form: WalkInForm, walk_in_refusal: st
         walk_in_refusal=walk_in_refusal,
         confirm_form=ConfirmForm(),
         now=utcnow(),
+        self_page_url=_self_page_url(),
     )
+
+
+def _self_page_url() -> str | None:
+    """The self check-in page as trainees type it, or None when no public address is set."""
+    try:
+        return f"{public_base_url()}{url_for('checkin.self_service')}"
+    except PublicUrlMissing:
+        return None
 
 
 @bp.route("/sessions/<int:session_id>/state")
