@@ -315,3 +315,21 @@ def test_ending_a_place_that_is_not_there_changes_nothing(client_for, member, se
     # An id beyond the database's integers may already be refused as a page not found.
     assert response.status_code in (302, 404)
     assert is_logged_in(here)
+
+
+def test_sessions_ended_or_expired_over_thirty_days_ago_are_forgotten(db, make_person):
+    person = make_person()
+    ended_long_ago = start_session(person, AuthKind.WEB, now=NOW - timedelta(days=60))
+    start_session(person, AuthKind.API, now=NOW - timedelta(days=90))  # expired 60 days ago
+    ended_lately = start_session(person, AuthKind.WEB, now=NOW - timedelta(days=5))
+    live = start_session(person, AuthKind.WEB, now=NOW)
+    for secret, when in ((ended_long_ago, 59), (ended_lately, 4)):
+        row = db.session.scalar(
+            select(AuthSession).where(AuthSession.key_hash == auth_sessions.hash_secret(secret))
+        )
+        auth_sessions.end_session(row, now=NOW - timedelta(days=when), reason="logout")
+
+    assert auth_sessions.forget_old_sessions(NOW) == 2
+
+    kept = db.session.scalars(select(AuthSession.key_hash)).all()
+    assert sorted(kept) == sorted(auth_sessions.hash_secret(s) for s in (ended_lately, live))

@@ -296,6 +296,7 @@ def test_purge_anonymizes_with_progress_and_a_summary(db, runner, idle, resident
     assert result.exit_code == 0, result.output
     assert "1/1 people done" in result.output
     assert "1 anonymized, 0 kept" in result.output
+    assert "log-in sessions ended or expired over 30 days ago deleted" in result.output
     assert fresh(db, idle).name == "김*래"
     assert fresh(db, resident).anonymized_at is None
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from training import audit
 from training.accounts.models import AuthKind, AuthSession, Person
@@ -30,6 +30,8 @@ LOGOUT = "logout"
 REVOKED = "revoked"
 PASSWORD = "password"
 OTHERS = "others"
+# Ended and expired sessions are kept this long (the audit trail keeps the log-ins themselves).
+KEEP_ENDED = timedelta(days=30)
 
 
 def hash_secret(secret: str) -> str:
@@ -194,3 +196,15 @@ def describe_user_agent(user_agent: str | None) -> str:
         return f"{browser}, {system}" if system else browser
     product = _PRODUCT.match(user_agent)
     return product.group() if product else ""
+
+
+def forget_old_sessions(now: datetime) -> int:
+    """Delete sessions and tokens ended or expired more than KEEP_ENDED ago; returns how many.
+    A session replaced by a new auth_version is forgotten once it would have expired."""
+    before = now - KEEP_ENDED
+    result = db.session.execute(
+        delete(AuthSession).where(
+            or_(AuthSession.ended_at < before, AuthSession.expires_at < before)
+        )
+    )
+    return result.rowcount
