@@ -338,8 +338,10 @@ def session_checkin(session_id: int, json: CheckInBody):
         method=CheckInMethod.SCANNER,
         scanned_at=parse_scanned_at(json.scanned_at),
     )
+    # Read before the commit expires it: after, it would take a second transaction.
+    body = CheckInJson.of(outcome)
     db.session.commit()
-    return CheckInJson.of(outcome), 201 if outcome.created else 200
+    return body, 201 if outcome.created else 200
 
 
 @bp.route("/certificates/<serial>")

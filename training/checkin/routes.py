@@ -75,8 +75,11 @@ def error_json(error: CheckInError):
 
 
 def _commit_outcome(outcome: CheckInResult):
+    # The answer is read before the commit expires what it names: reading it after would
+    # open a second transaction (on SQLite, a second wait for the write lock).
+    body = result_json(outcome)
     db.session.commit()
-    return jsonify(result_json(outcome)), 201 if outcome.created else 200
+    return jsonify(body), 201 if outcome.created else 200
 
 
 @bp.route("/")
