@@ -6,10 +6,20 @@ import re
 from flask import current_app, g, has_request_context, request, request_finished
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE)\b", re.IGNORECASE)
+# What takes SQLite's write lock in a request's deferred transaction: a write, a statement
+# that may write (WITH ... INSERT), or a savepoint (ending the reading transaction later would
+# end the savepoint with it).
+LOCKING_STATEMENT = re.compile(
+    r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|SAVEPOINT|WITH)\b", re.IGNORECASE
+)
+# connection.info: None when the transaction began with the lock or only reads, False while a
+# request's transaction has only read, True once it holds the lock.
+WRITE_LOCK = "sqlite_write_lock"
 
 
 class WriteInReadOnlyRequest(RuntimeError):
@@ -37,13 +47,58 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def begin(connection):
-        # A transaction that may write takes the write lock before its first read, so a
-        # count it reads (seats, waiting-list places) cannot change before it writes.
-        # Pages that only read begin deferred and run side by side.
+        # Pages that only read begin deferred and run side by side. A request that may write
+        # begins deferred too, and takes the write lock at its first row lock or write (see
+        # take_write_lock): its token, permission and pass checks run beside other workers,
+        # and the lock is held only for the part that reads, decides and writes. Work outside
+        # requests (commands, the outbox sender) takes the lock before its first read.
         if _request_only_reads():
             connection.exec_driver_sql("BEGIN")
+            connection.info[WRITE_LOCK] = None
+        elif has_request_context():
+            connection.exec_driver_sql("BEGIN")
+            connection.info[WRITE_LOCK] = False
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.info[WRITE_LOCK] = None
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def lock_before_writing(connection, cursor, statement, parameters, context, executemany):
+        if connection.info.get(WRITE_LOCK) is False and LOCKING_STATEMENT.match(statement):
+            take_write_lock(connection)
+
+
+def take_write_lock(connection) -> None:
+    """On SQLite, turn a request's deferred transaction, which has only read so far, into one
+    holding the write lock.
+
+    A deferred transaction cannot safely be upgraded in place: if another worker wrote since
+    its first read, SQLite refuses the upgrade at once (SQLITE_BUSY_SNAPSHOT) instead of
+    waiting. So the reading transaction ends (it wrote nothing) and an immediate one begins,
+    waiting for the lock. What was read before may have changed since, exactly as under
+    PostgreSQL's READ COMMITTED: rules read what they decide on after their row lock
+    (training.locking.lock_row, with_for_update), which is what takes the lock here."""
+    if connection.info.get(WRITE_LOCK) is not False:
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("COMMIT")
+    raw.execute("BEGIN IMMEDIATE")
+    connection.info[WRITE_LOCK] = True
+
+
+def _lock_for_row_locks(orm_execute_state) -> None:
+    # SQLite's dialect drops FOR UPDATE from the SQL: a row lock is seen here, on the ORM
+    # statement, and takes the write lock before the read it guards.
+    if not orm_execute_state.is_select:
+        return
+    if getattr(orm_execute_state.statement, "_for_update_arg", None) is None:
+        return
+    session = orm_execute_state.session
+    if session.get_bind().dialect.name == "sqlite":
+        take_write_lock(session.connection())
+
+
+event.listen(OrmSession, "do_orm_execute", _lock_for_row_locks)
 
 
 def writes_on_read(view):

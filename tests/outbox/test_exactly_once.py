@@ -82,8 +82,11 @@ def test_two_senders_deliver_every_message_exactly_once_through_a_flaky_provider
     assert set(counts) == ids
     assert [message_id for message_id, n in counts.items() if n > 1] == []
     assert sum(delivered) == MESSAGES
-    # Both senders took part: the claims really were shared out.
-    assert len({line.split()[1] for line in lines}) == SENDERS
+    if database_url.startswith("postgresql"):
+        # Both senders took part: the claims really were shared out, past each other's locks.
+        # (SQLite's write lock is not fair: on a busy machine one sender may win every claim,
+        # which changes nothing above.)
+        assert len({line.split()[1] for line in lines}) == SENDERS
     db.session.expire_all()
     statuses = db.session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
