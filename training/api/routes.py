@@ -232,8 +232,10 @@ def enroll(run_id: int, json: EnrollBody):
             return api_error("not_found", "No such person.", 404)
     channel = Channel.DESK if person.id != actor.id else Channel.API
     enrollment = enroll_person(course_run, person, actor=actor, channel=channel)
+    # Read before the commit expires it: after, it would take a second transaction.
+    body = EnrollmentJson.of(enrollment)
     db.session.commit()
-    return EnrollmentJson.of(enrollment), 201
+    return body, 201
 
 
 @bp.route("/enrollments/<int:enrollment_id>", methods=["DELETE"])
@@ -248,8 +250,9 @@ def cancel(enrollment_id: int):
     if enrollment is None or (enrollment.person_id != actor.id and not actor.is_staff):
         return api_error("not_found", "No such enrollment.", 404)
     enrollment = cancel_enrollment(enrollment, actor=actor)
+    body = EnrollmentJson.of(enrollment)
     db.session.commit()
-    return EnrollmentJson.of(enrollment)
+    return body
 
 
 @bp.route("/me/enrollments")
