@@ -25,7 +25,7 @@ import pytest
 from flask import g
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import create_engine, event, func, make_url, select, text
 
 from training import create_app
 from training.accounts.models import ConsentMethod, Person, Role
@@ -418,3 +418,34 @@ def count_rows(db):
         return db.session.scalar(select(func.count()).select_from(model))
 
     return count
+
+
+@contextmanager
+def recorded_statements(*, commits: bool = False):
+    """Every statement sent to the database while the block runs, in order; with commits,
+    "COMMIT" where a transaction ends, to see what ran after it."""
+    statements: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    def on_commit(conn):
+        statements.append("COMMIT")
+
+    engine = _db.engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    if commits:
+        event.listen(engine, "commit", on_commit)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        if commits:
+            event.remove(engine, "commit", on_commit)
+
+
+@pytest.fixture
+def statements(db):
+    """The statements (and commits) of the whole test: clear it just before what is measured."""
+    with recorded_statements(commits=True) as recorded:
+        yield recorded

@@ -1,13 +1,12 @@
 """Server-side log-in sessions: logging out ends a browser's session for good, a new password
 ends every other one, and 내 정보 lists where the person is logged in."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.conftest import NOW
+from tests.conftest import NOW, recorded_statements
 from training.accounts import auth_sessions
 from training.accounts.auth_sessions import describe_user_agent, start_session
 from training.accounts.models import AuthKind, AuthSession
@@ -45,20 +44,6 @@ def web_sessions(person) -> list[AuthSession]:
 
 def actions(db) -> list[str]:
     return db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
-
-
-@contextmanager
-def counted_statements(db):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 # Logging in and out
@@ -135,7 +120,7 @@ def test_loading_the_logged_in_person_takes_one_query(db, member):
     user_id, secret = member.get_id(), start_session(member, AuthKind.WEB, now=NOW)
     db.session.expire_all()
 
-    with counted_statements(db) as statements:
+    with recorded_statements() as statements:
         loaded = load_session_user(user_id, secret, now=NOW)
 
     assert loaded.id == member.id
@@ -146,41 +131,11 @@ def test_checking_an_api_token_takes_one_query(db, member):
     token = issue_token(member, now=NOW)
     db.session.expire_all()
 
-    with counted_statements(db) as statements:
+    with recorded_statements() as statements:
         loaded = person_for_token(token, now=NOW)
 
     assert loaded.id == member.id
     assert len(statements) == 1
-
-
-# A new password
-
-
-def test_password_change_ends_other_browsers_and_tokens_but_keeps_this_one(
-    app, db, client_for, member
-):
-    here = client_for(member)
-    there = client_for(member)
-    token = issue_token(member)
-    db.session.commit()
-
-    changed = here.post(
-        "/me/password",
-        data={
-            "current_password": "password123",
-            "new_password": NEW_PASSWORD,
-            "new_password_again": NEW_PASSWORD,
-        },
-    )
-
-    assert changed.status_code == 302
-    assert is_logged_in(here)
-    assert not is_logged_in(there)
-    api = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-    assert api.status_code == 401
-    ended = db.session.scalars(select(AuthSession).where(AuthSession.ended_at.is_not(None)))
-    assert {s.end_reason for s in ended} == {"password"}
-    assert len(web_sessions(member)) == 1
 
 
 # 내 정보: where the person is logged in

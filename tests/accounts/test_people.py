@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.conftest import NOW
 from training import create_app
-from training.accounts.models import Person, Role
+from training.accounts.models import AuthSession, Person, Role
 from training.accounts.passwords import (
     MAX_WRONG_SETUP_TRIES,
     change_password,
@@ -269,6 +269,8 @@ def test_password_change_ends_other_sessions_but_not_the_current_one(app, db, re
     assert not is_logged_in(there)
     api = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 401
+    ended = db.session.scalars(select(AuthSession).where(AuthSession.ended_at.is_not(None)))
+    assert {s.end_reason for s in ended} == {"password"}
     login = app.test_client().post(
         "/login", data={"phone": resident.phone, "password": NEW_PASSWORD}
     )

@@ -1,32 +1,15 @@
 """The ledger: loaded in a fixed number of queries and readable for anonymized people."""
 
 import io
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from openpyxl import load_workbook
-from sqlalchemy import event
 
+from tests.conftest import recorded_statements
 from training.certificates.ledger import build_ledger_xlsx, ledger_rows
 from training.certificates.services import issue_certificate
-from training.extensions import db as database
 
 ENDED = datetime(2022, 4, 1, 3, tzinfo=UTC)
-
-
-@contextmanager
-def counted_statements():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = database.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def issue(db, make_run, make_enrollment, runs: int, people: int) -> None:
@@ -39,7 +22,7 @@ def issue(db, make_run, make_enrollment, runs: int, people: int) -> None:
 
 
 def statements_for_ledger() -> int:
-    with counted_statements() as statements:
+    with recorded_statements() as statements:
         build_ledger_xlsx(2022, ledger_rows(2022))
     return len(statements)
 

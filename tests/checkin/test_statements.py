@@ -3,7 +3,6 @@ second transaction (on SQLite, a second wait for the write lock) follows it, and
 statement it does not need."""
 
 import pytest
-from sqlalchemy import event
 
 from training.extensions import db
 from training.passes.tokens import pass_token_for
@@ -13,24 +12,6 @@ pytestmark = pytest.mark.real_commits
 # The caller's token, the session, the pass holder, the run (whose instructor may scan), the
 # enrollment, the attendance looked up, then its insert inside a savepoint.
 FIRST_SCAN_STATEMENTS = 8
-
-
-@pytest.fixture
-def statements():
-    """Every statement the app sends, with "COMMIT" where a transaction ends."""
-    seen: list[str] = []
-
-    def on_execute(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    def on_commit(conn):
-        seen.append("COMMIT")
-
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    event.listen(db.engine, "commit", on_commit)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", on_execute)
-    event.remove(db.engine, "commit", on_commit)
 
 
 def _work(seen: list[str]) -> list[str]:

@@ -3,30 +3,11 @@ the commit, so no second transaction (on SQLite, a second wait for the write loc
 the morning of a rush least of all."""
 
 import pytest
-from sqlalchemy import event
 
 from training.accounts.services import issue_token
 from training.extensions import db
 
 pytestmark = pytest.mark.real_commits
-
-
-@pytest.fixture
-def statements():
-    """Every statement the app sends, with "COMMIT" where a transaction ends."""
-    seen: list[str] = []
-
-    def on_execute(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    def on_commit(conn):
-        seen.append("COMMIT")
-
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    event.listen(db.engine, "commit", on_commit)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", on_execute)
-    event.remove(db.engine, "commit", on_commit)
 
 
 def test_enrolling_and_cancelling_read_nothing_after_their_commit(
