@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from tests.conftest import NOW
 from training import create_app
-from training.accounts.models import AuthSession, Person, Role
+from training.accounts import auth_sessions
+from training.accounts.models import AuthKind, AuthSession, Person, Role
 from training.accounts.passwords import (
     MAX_WRONG_SETUP_TRIES,
     change_password,
@@ -271,6 +272,8 @@ def test_password_change_ends_other_sessions_but_not_the_current_one(app, db, re
     assert api.status_code == 401
     ended = db.session.scalars(select(AuthSession).where(AuthSession.ended_at.is_not(None)))
     assert {s.end_reason for s in ended} == {"password"}
+    live = auth_sessions.live_sessions(resident, now=utcnow())
+    assert len([s for s in live if s.kind is AuthKind.WEB]) == 1
     login = app.test_client().post(
         "/login", data={"phone": resident.phone, "password": NEW_PASSWORD}
     )
