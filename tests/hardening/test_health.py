@@ -1,9 +1,9 @@
 """/healthz and /readyz answer the process manager and the load balancer, cheaply and openly."""
 
 import pytest
-import redis
 from sqlalchemy.exc import OperationalError
 
+from tests.hardening.redis_store import redis_or_skip
 from training.audit.models import AuditEntry
 from training.extensions import db as _db
 
@@ -69,13 +69,7 @@ def test_readyz_is_not_ready_when_redis_does_not_answer(app, client):
 
 
 def test_readyz_is_ready_when_redis_answers(app, client):
-    probe = redis.Redis.from_url(LOCAL_REDIS, socket_connect_timeout=1)
-    try:
-        probe.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("Redis is not running at 127.0.0.1:6379")
-    finally:
-        probe.close()
+    redis_or_skip(LOCAL_REDIS).close()
     app.config["RATELIMIT_STORAGE_URI"] = LOCAL_REDIS
 
     response = client.get("/readyz")

@@ -3,23 +3,13 @@
 import uuid
 
 import pytest
-import redis
 
+from tests.hardening.redis_store import redis_or_skip
 from training import create_app
 from training.extensions import db as _db
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
 LOGIN_LIMIT = 3
-
-
-def _redis_or_skip() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        client.close()
-        pytest.skip("Redis is not running at 127.0.0.1:6379")
-    return client
 
 
 def _worker(database_url: str):
@@ -41,7 +31,7 @@ def _worker(database_url: str):
 
 @pytest.mark.real_commits
 def test_two_workers_share_one_login_limit_in_redis(app, database_url):
-    store = _redis_or_skip()
+    store = redis_or_skip(REDIS_URL)
     # The limiter keys on the client's address: one of this test's own keeps its count apart.
     address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
     workers = [_worker(database_url), _worker(database_url)]

@@ -24,6 +24,7 @@ import pytest
 import redis
 from sqlalchemy import select
 
+from tests.hardening.redis_store import redis_or_skip
 from training.accounts.models import Role
 from training.catalog.models import Session
 from training.checkin.models import Attendance
@@ -47,16 +48,6 @@ TRAINEES = 24
 OUTSIDERS = 4
 START_SECONDS = 40
 REQUEST_SECONDS = 60
-
-
-def _redis_or_skip() -> redis.Redis:
-    store = redis.Redis.from_url(REDIS_URL)
-    try:
-        store.ping()
-    except redis.exceptions.ConnectionError:
-        store.close()
-        pytest.skip("Redis is not running at 127.0.0.1:6379")
-    return store
 
 
 def _delete_keys(store: redis.Redis, prefix: str) -> None:
@@ -110,7 +101,7 @@ def _stop(process: subprocess.Popen) -> None:
 def servers(_app, database_url, tmp_path_factory):
     """The base URLs of two gunicorn servers of two workers each, on the test database (its
     tables made by ``_app``) and one Redis; the log-in limit is LOGIN_LIMIT a minute."""
-    store = _redis_or_skip()
+    store = redis_or_skip(REDIS_URL)
     prefix = f"two-servers-{uuid.uuid4().hex}"
     folder = tmp_path_factory.mktemp("servers")
     environment = _server_environment(database_url, folder / "outbox.log")
