@@ -39,12 +39,7 @@ def build(environment: dict) -> dict:
     from training.accounts.models import Role
     from training.accounts.services import issue_token
     from training.catalog.models import (
-        Audience,
-        Category,
-        Course,
         CourseRun,
-        Delivery,
-        Level,
         Session,
     )
     from training.clock import to_seoul
@@ -60,17 +55,7 @@ def build(environment: dict) -> dict:
         )
         # One more person than the door sees: the pass the racers scan is still unused.
         people = [harness.resident(n) for n in range(1, PEOPLE + 2)]
-        course = Course(
-            code="BENCH",
-            title="벤치마크",
-            category=Category.SMARTPHONE,
-            level=Level.BEGINNER,
-            audience=Audience.RESIDENT,
-            delivery=Delivery.IN_PERSON,
-            description="",
-        )
-        db.session.add(course)
-        db.session.flush()
+        course = harness.course("BENCH", "벤치마크")
         starts = now - timedelta(minutes=5)
         scans = []
         for number, first in enumerate(range(0, len(people), RUN_SIZE), start=1):

@@ -317,3 +317,22 @@ def resident(number: int, role=None, password_hash: str | None = None):
     )
     db.session.add(person)
     return person
+
+
+def course(code: str, title: str):
+    """A resident course for the benchmark's runs (added and flushed, so it has its id)."""
+    from training.catalog.models import Audience, Category, Course, Delivery, Level
+    from training.extensions import db
+
+    record = Course(
+        code=code,
+        title=title,
+        category=Category.SMARTPHONE,
+        level=Level.BEGINNER,
+        audience=Audience.RESIDENT,
+        delivery=Delivery.IN_PERSON,
+        description="",
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record

@@ -36,12 +36,7 @@ def build(environment: dict) -> dict:
     from training import create_app
     from training.accounts.services import issue_token
     from training.catalog.models import (
-        Audience,
-        Category,
-        Course,
         CourseRun,
-        Delivery,
-        Level,
         Selection,
         Session,
     )
@@ -52,17 +47,7 @@ def build(environment: dict) -> dict:
     now = datetime.now(UTC)
     with app.app_context():
         residents = [harness.resident(n) for n in range(1, RESIDENTS + 1)]
-        course = Course(
-            code="RUSH",
-            title="스마트폰 기초",
-            category=Category.SMARTPHONE,
-            level=Level.BEGINNER,
-            audience=Audience.RESIDENT,
-            delivery=Delivery.IN_PERSON,
-            description="",
-        )
-        db.session.add(course)
-        db.session.flush()
+        course = harness.course("RUSH", "스마트폰 기초")
         starts = now + timedelta(days=14)
         run = CourseRun(
             course_id=course.id,
