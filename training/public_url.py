@@ -3,7 +3,7 @@
 A printed link outlives the request that made it: guessed from the request, it could say
 localhost, or an internal name the public cannot reach, on a certificate kept for years."""
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from training.errors import RuleError
@@ -29,6 +29,12 @@ def public_base_url() -> str:
     if not base:
         raise PublicUrlMissing()
     return base
+
+
+def public_url_for(endpoint: str, **values) -> str:
+    """url_for under the public address, for a link printed or put in a QR code in a request;
+    PublicUrlMissing when none is set."""
+    return f"{public_base_url()}{url_for(endpoint, **values)}"
 
 
 def public_url_warning(config) -> str | None:

@@ -55,7 +55,7 @@ from training.errors import RuleError
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
 from training.permissions import door_staff_required, staff_required
-from training.public_url import PublicUrlMissing, public_base_url
+from training.public_url import PublicUrlMissing, public_url_for
 from training.rows import get_row
 from training.web import accepts_json, commit_and_flash
 
@@ -122,7 +122,7 @@ def _screen_page(session: Session, walk_in_form: WalkInForm, walk_in_refusal: st
 def _self_page_url() -> str | None:
     """The self check-in page as trainees type it, or None when no public address is set."""
     try:
-        return f"{public_base_url()}{url_for('checkin.self_service')}"
+        return public_url_for("checkin.self_service")
     except PublicUrlMissing:
         return None
 
@@ -381,7 +381,7 @@ def _step_seconds() -> int:
 
 def _self_url(session: Session, code: str) -> str:
     """The self check-in link for the classroom QR; PublicUrlMissing when none is set."""
-    return f"{public_base_url()}{url_for('checkin.self_service', session=session.id, code=code)}"
+    return public_url_for("checkin.self_service", session=session.id, code=code)
 
 
 def _message_svg(message: str) -> bytes:
