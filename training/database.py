@@ -1,7 +1,12 @@
 """Engine set-up per database: SQLite pragmas, how transactions begin, and, under testing,
 a guard that refuses writes in requests that declared they only read."""
 
+import contextlib
+import fcntl
+import os
 import re
+import sqlite3
+import time
 
 from flask import current_app, g, has_request_context, request, request_finished
 from sqlalchemy import event
@@ -17,6 +22,8 @@ WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE)\b", re.IG
 LOCKING_STATEMENT = re.compile(
     r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|SAVEPOINT|WITH)\b", re.IGNORECASE
 )
+# How long a writer waits its turn in the queue before leaving the wait to SQLite itself.
+WRITER_QUEUE_WAIT_SECONDS = 10
 # connection.info: None when the transaction began with the lock or only reads, False while a
 # request's transaction has only read, True once it holds the lock.
 WRITE_LOCK = "sqlite_write_lock"
@@ -33,8 +40,16 @@ def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
 
+    queue_path = None if _is_memory_database(engine) else f"{engine.url.database}-writers"
+
     @event.listens_for(engine, "connect")
     def set_sqlite_pragmas(dbapi_connection, connection_record):
+        if queue_path is not None:
+            # One open file for each connection: a flock excludes other open files, so two
+            # connections of one process queue like two processes.
+            connection_record.info[WRITER_QUEUE] = os.open(
+                queue_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+            )
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -59,6 +74,7 @@ def configure_engine(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
             connection.info[WRITE_LOCK] = False
         else:
+            _wait_turn(connection.connection.driver_connection, connection.connection.info)
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             connection.info[WRITE_LOCK] = None
 
@@ -66,6 +82,73 @@ def configure_engine(engine: Engine) -> None:
     def lock_before_writing(connection, cursor, statement, parameters, context, executemany):
         if connection.info.get(WRITE_LOCK) is False and LOCKING_STATEMENT.match(statement):
             take_write_lock(connection)
+
+    @event.listens_for(engine, "commit")
+    def commit_then_pass_turn(connection):
+        _end_then_pass_turn(connection.connection, "COMMIT")
+
+    @event.listens_for(engine, "rollback")
+    def rollback_then_pass_turn(connection):
+        _end_then_pass_turn(connection.connection, "ROLLBACK")
+
+    @event.listens_for(engine, "reset")
+    def pass_turn_on_return(dbapi_connection, connection_record, reset_state):
+        # The pool rolls back a returned connection without the events above.
+        _pass_turn(connection_record.info)
+
+    @event.listens_for(engine, "close")
+    def close_queue_file(dbapi_connection, connection_record):
+        queue = connection_record.info.pop(WRITER_QUEUE, None)
+        if queue is not None:
+            os.close(queue)
+
+
+# SQLite's busy handler waits for the write lock by sleeping and retrying, sleeps growing to
+# 100 ms: under a rush a waiter often sleeps on long after the lock is free, and the worker
+# stands idle. Writers of one database file therefore first queue on an OS file lock next to
+# it, which wakes the next one the moment it is released; BEGIN IMMEDIATE then finds the
+# database free. The turn is passed on right after COMMIT or ROLLBACK. Another program
+# writing the file without the queue is still kept out by SQLite's own lock.
+WRITER_QUEUE = "sqlite_writer_queue"
+HOLDS_TURN = "sqlite_writer_turn"
+
+
+def _wait_turn(raw, info) -> None:
+    queue = info.get(WRITER_QUEUE)
+    if queue is None or info.get(HOLDS_TURN):
+        return
+    deadline = time.monotonic() + WRITER_QUEUE_WAIT_SECONDS
+    pause = 0.0005
+    while True:
+        try:
+            fcntl.flock(queue, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # Another connection of this very thread may hold the turn, so the wait is
+            # bounded: past it, SQLite's busy timeout decides, as it would without the queue.
+            if time.monotonic() > deadline:
+                return
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.005)
+            continue
+        info[HOLDS_TURN] = True
+        return
+
+
+def _pass_turn(info) -> None:
+    if info.pop(HOLDS_TURN, False):
+        fcntl.flock(info[WRITER_QUEUE], fcntl.LOCK_UN)
+
+
+def _end_then_pass_turn(fairy, statement: str) -> None:
+    info = fairy.info
+    if not info.get(HOLDS_TURN):
+        return
+    raw = fairy.driver_connection
+    if raw.in_transaction:
+        # A failure is left to the driver's own commit or rollback, which reports it as usual.
+        with contextlib.suppress(sqlite3.Error):
+            raw.execute(statement)
+    _pass_turn(info)
 
 
 def take_write_lock(connection) -> None:
@@ -82,6 +165,7 @@ def take_write_lock(connection) -> None:
         return
     raw = connection.connection.driver_connection
     raw.execute("COMMIT")
+    _wait_turn(raw, connection.connection.info)
     raw.execute("BEGIN IMMEDIATE")
     connection.info[WRITE_LOCK] = True
 
