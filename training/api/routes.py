@@ -61,7 +61,12 @@ from training.clock import to_seoul, utcnow
 from training.database import writes_on_read
 from training.enrollment.listings import get_run_listing, list_runs
 from training.enrollment.models import Channel, Enrollment
-from training.enrollment.services import cancel_enrollment, enroll_person, enrollments_of
+from training.enrollment.services import (
+    cancel_enrollment,
+    enroll_person,
+    enrollments_of,
+    run_to_enroll,
+)
 from training.errors import RuleError, api_error
 from training.extensions import db, limiter
 from training.passes.tokens import pass_token_for
@@ -220,7 +225,7 @@ def enroll(run_id: int, json: EnrollBody):
 
     Confirmed while seats are free, then waitlisted with a place; applied for a lottery."""
     actor = current_api_user()
-    course_run = db.session.get(CourseRun, run_id)
+    course_run = run_to_enroll(run_id)
     if course_run is None:
         return api_error("not_found", "No such run.", 404)
     person = actor

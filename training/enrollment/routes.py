@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from training.catalog.forms import CatalogFilterForm
-from training.catalog.models import Audience, Category, CourseRun, Delivery, Level
+from training.catalog.models import Audience, Category, Delivery, Level
 from training.catalog.services import RunFilters, list_venues
 from training.clock import parse_month, to_seoul, utcnow
 from training.enrollment import bp
@@ -21,6 +21,7 @@ from training.enrollment.services import (
     enroll_person,
     enrollments_of,
     run_counts,
+    run_to_enroll,
 )
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
@@ -71,7 +72,9 @@ def run_detail(run_id: int):
 @login_required
 @limiter.limit(lambda: current_app.config["RATELIMIT_ENROLL"])
 def enroll(run_id: int):
-    run = db.get_or_404(CourseRun, run_id)
+    run = run_to_enroll(run_id)
+    if run is None:
+        abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

@@ -9,7 +9,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from training import audit
 from training.accounts.models import Person, Role
@@ -25,6 +25,7 @@ from training.errors import RuleError
 from training.extensions import db
 from training.locking import lock_row
 from training.notifications import tell
+from training.rows import MAX_ROW_ID
 
 
 class EnrollmentError(RuleError):
@@ -64,6 +65,23 @@ def run_counts(run: CourseRun) -> RunCounts:
         waitlisted=counts.get(EnrollmentStatus.WAITLISTED, 0),
         applied=counts.get(EnrollmentStatus.APPLIED, 0),
     )
+
+
+def run_to_enroll(run_id: int) -> CourseRun | None:
+    """The run with what enrolling quotes besides the run's own row (its course, sessions and
+    place, for the eligibility rules and the message), read before the run is locked so that
+    the locked part reads only what the seat rules count."""
+    if not 0 < run_id <= MAX_ROW_ID:
+        return None
+    return db.session.scalars(
+        select(CourseRun)
+        .where(CourseRun.id == run_id)
+        .options(
+            joinedload(CourseRun.course),
+            joinedload(CourseRun.room).joinedload(Room.venue),
+            selectinload(CourseRun.sessions),
+        )
+    ).one_or_none()
 
 
 def enroll_person(
@@ -536,10 +554,14 @@ def _active_enrollment_count(person: Person, now: datetime) -> int:
     )
 
 
+# Made once: building an alias's columns costs more than the query's own run on SQLite.
+_MINE = Session.__table__.alias("mine")
+_THEIRS = Session.__table__.alias("theirs")
+
+
 def _conflicting_run(run: CourseRun, person: Person) -> CourseRun | None:
     """Another run the person is confirmed in whose sessions overlap this run's."""
-    mine = Session.__table__.alias("mine")
-    theirs = Session.__table__.alias("theirs")
+    mine, theirs = _MINE, _THEIRS
     return db.session.scalar(
         select(CourseRun)
         .join(Enrollment, Enrollment.run_id == CourseRun.id)
