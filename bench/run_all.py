@@ -82,8 +82,8 @@ def scenarios(databases: list[str], quick: bool) -> list[tuple[str, list[str], b
     runs.append(
         (
             "stats_scaling.py (sqlite)",
-            ["stats_scaling.py", "--repeat", "1" if quick else "3"],
-            False,
+            ["stats_scaling.py", "--repeat", "2" if quick else "10"],
+            True,
         )
     )
     runs.append(

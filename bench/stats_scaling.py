@@ -1,14 +1,23 @@
 """Statistics at the demo's size and at ten times it, beside a bare SQL GROUP BY.
 
-    .venv/bin/python bench/stats_scaling.py [--repeat N]
+    .venv/bin/python bench/stats_scaling.py [--repeat N] [--json PATH]
 
-Seeds the demo into a temporary SQLite database, times each line N times (median), then adds
-nine copies of the 2022 programme (runs, their sessions, the people enrolled, their
-enrollments and attendance, each copy with new ids and phone numbers) and times them again.
-Prints the medians at 1x and 10x and the 10x/1x ratio of each: about 10 means linear growth.
-This is a benchmark, not a test: it asserts nothing about speed."""
+Seeds the demo into a temporary SQLite database, times each line N times, then adds nine
+copies of the 2022 programme (runs, their sessions, the people enrolled, their enrollments
+and attendance, each copy with new ids and phone numbers) and times them again. Besides the
+services (figures(), build_report(), the XLSX), the staff's statistics page and its XLSX
+export for one month are requested through Flask's test client, logged in as the demo's
+administrator, beside a bare Flask app over the same database that runs the one GROUP BY and
+renders a trivial template or writes its rows with openpyxl, running that GROUP BY as many
+times as the page sends statements (counted at each size). Prints the medians (and p95,
+p99) at 1x and 10x, the 10x/1x ratio of each (about 10 is linear; target <= 10) and the page
+and export against their bare twins (target <= 2). This is a benchmark, not a test: it
+asserts nothing about speed."""
 
 import argparse
+import io
+import json
+import math
 import statistics
 import sys
 import tempfile
@@ -16,7 +25,9 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from flask import Flask, render_template_string, send_file
+from openpyxl import Workbook
+from sqlalchemy import create_engine, event, func, select, text
 
 from training import create_app
 from training.catalog.models import CourseRun
@@ -24,6 +35,9 @@ from training.extensions import db
 from training.stats.services import Period, build_report, figures, report_lines
 
 COPIES = 9
+SCALE_TARGET = 10
+BASELINE_TARGET = 2
+PAGE_QUERY = "from=2022-05&to=2022-05&audience=all"
 MONTH = Period(date(2022, 5, 1), date(2022, 5, 31))
 YEAR = Period(date(2022, 1, 1), date(2022, 12, 31))
 JAN_TO_AUG = Period(date(2022, 1, 1), date(2022, 8, 31))
@@ -42,17 +56,95 @@ BARE_GROUP_BY = text(
 )
 
 
+BARE_TEMPLATE = """<!doctype html><title>stats</title><table>
+{% for month, people, marks in rows %}<tr><td>{{ month }}</td><td>{{ people }}</td>
+<td>{{ marks }}</td></tr>{% endfor %}</table>"""
+
+
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def median_seconds(action, repeat: int) -> float:
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered), max(1, math.ceil(fraction * len(ordered)))) - 1]
+
+
+def timings(action, repeat: int) -> list[float]:
+    """Seconds of each of ``repeat`` runs of the action."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         action()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def bare_app(url: str, queries: int) -> Flask:
+    """The GROUP BY for the month run as many times as the app's page runs statements, as a
+    page and as a workbook, and nothing else."""
+    app = Flask("bare_stats")
+    engine = create_engine(url)
+
+    def rows():
+        with engine.connect() as connection:
+            for _ in range(queries):
+                found = connection.execute(
+                    BARE_GROUP_BY, {"first": MONTH.first, "last": MONTH.last}
+                ).all()
+        return found
+
+    @app.route("/page")
+    def page():
+        return render_template_string(BARE_TEMPLATE, rows=rows())
+
+    @app.route("/export.xlsx")
+    def export():
+        workbook = Workbook()
+        sheet = workbook.active
+        for row in rows():
+            sheet.append(list(row))
+        content = io.BytesIO()
+        workbook.save(content)
+        content.seek(0)
+        return send_file(content, download_name="stats.xlsx")
+
+    return app
+
+
+def logged_in_staff(app: Flask):
+    """A test client logged in as the demo's administrator, through the log-in page."""
+    from training.demo.data import DEMO_PASSWORD
+
+    client = app.test_client()
+    answer = client.post("/login", data={"phone": "010-0000-0001", "password": DEMO_PASSWORD})
+    if answer.status_code != 302:
+        raise SystemExit(f"log-in as the demo administrator failed: {answer.status_code}")
+    return client
+
+
+def statements_of(app: Flask, action) -> int:
+    """How many statements the action sends to the database."""
+    sent = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *arguments: sent.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(sent)
+
+
+def requested(client, path: str):
+    def get():
+        answer = client.get(path)
+        if answer.status_code != 200:
+            raise SystemExit(f"{path}: status {answer.status_code}")
+
+    return get
 
 
 def stats_xlsx_builder():
@@ -64,9 +156,14 @@ def stats_xlsx_builder():
     return build_stats_xlsx
 
 
-def timed_lines(repeat: int) -> dict[str, float]:
-    """Each line's median seconds at the database's present size."""
+def timed_lines(app: Flask, url: str, repeat: int) -> dict[str, list[float]]:
+    """Each line's timings at the database's present size."""
     build_stats_xlsx = stats_xlsx_builder()
+    staff = logged_in_staff(app)
+    page = requested(staff, f"/desk/stats?{PAGE_QUERY}")
+    queries = statements_of(app, page)
+    progress(f"  the statistics page runs {queries} statements; the bare app as many GROUP BYs")
+    twin = bare_app(url, queries).test_client()
 
     def bare(period: Period):
         return lambda: db.session.execute(
@@ -84,12 +181,41 @@ def timed_lines(repeat: int) -> dict[str, float]:
         lines["build_report() + XLSX, the year"] = lambda: build_stats_xlsx(
             build_report(YEAR, None)
         )
+    lines |= {
+        "statistics page, one month": page,
+        "bare GROUP BY + template, one month": requested(twin, "/page"),
+        "XLSX export, one month": requested(staff, f"/desk/stats/export.xlsx?{PAGE_QUERY}"),
+        "bare GROUP BY + openpyxl, one month": requested(twin, "/export.xlsx"),
+    }
     results = {}
     for name, action in lines.items():
         progress(f"  timing {name} ...")
         action()  # warm the caches (statement compilation, pages) before timing
-        results[name] = median_seconds(action, repeat)
+        results[name] = timings(action, repeat)
     return results
+
+
+# (line, its bare twin): the ratios held to the baseline target.
+TWINS = {
+    "figures(), one month": "bare GROUP BY, one month",
+    "figures(), the year": "bare GROUP BY, the year",
+    "statistics page, one month": "bare GROUP BY + template, one month",
+    "XLSX export, one month": "bare GROUP BY + openpyxl, one month",
+}
+
+
+def row(name: str, size: str, times: list[float]) -> dict:
+    """A line in run_all.py's row shape (milliseconds)."""
+    ms = [t * 1000 for t in times]
+    return {
+        "name": f"{name}, {size}",
+        "requests": len(ms),
+        "seconds": round(sum(times), 3),
+        "throughput": round(len(ms) / sum(times), 1),
+        "p50_ms": round(statistics.median(ms), 2),
+        "p95_ms": round(percentile(ms, 0.95), 2),
+        "p99_ms": round(percentile(ms, 0.99), 2),
+    }
 
 
 def copy_rows(table: str, columns: list[str], overrides: dict[str, str], where: str) -> int:
@@ -180,11 +306,19 @@ def sizes() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="timings per line (median)")
+    parser.add_argument("--repeat", type=int, default=5, help="timings per line")
+    parser.add_argument("--json", type=Path, help="also write the results here as JSON")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SECRET_KEY": "bench",
+                "WTF_CSRF_ENABLED": False,
+                "RATELIMIT_ENABLED": False,
+            }
+        )
         with app.app_context():
             db.create_all()
             progress("seeding the demo ...")
@@ -194,12 +328,12 @@ def main() -> None:
             one_x_sizes = sizes()
             one_x_lines = report_lines(JAN_TO_AUG)
             progress(f"1x: {one_x_sizes}")
-            one_x = timed_lines(arguments.repeat)
+            one_x = timed_lines(app, url, arguments.repeat)
             progress(f"building 10x: {COPIES} copies of the 2022 programme ...")
             multiply_2022(COPIES)
             ten_x_sizes = sizes()
             progress(f"10x: {ten_x_sizes}")
-            ten_x = timed_lines(arguments.repeat)
+            ten_x = timed_lines(app, url, arguments.repeat)
             ten_x_lines = report_lines(JAN_TO_AUG)
             runs_2022 = db.session.scalar(
                 select(func.count(CourseRun.id)).where(
@@ -208,6 +342,10 @@ def main() -> None:
             )
             db.session.remove()
             db.engine.dispose()
+    medians = {
+        size: {name: statistics.median(times) for name, times in lines.items()}
+        for size, lines in (("1x", one_x), ("10x", ten_x))
+    }
     print(f"Statistics timings, SQLite, median of {arguments.repeat}")
     print(f"1x:  {one_x_sizes}")
     print(f"10x: {ten_x_sizes} ({runs_2022} runs ending in 2022)")
@@ -215,13 +353,72 @@ def main() -> None:
     print("January to August 2022, 1x:  " + " | ".join(one_x_lines))
     print("January to August 2022, 10x: " + " | ".join(ten_x_lines))
     print()
-    print(f"{'':36}{'1x ms':>10}{'10x ms':>10}{'10x/1x':>9}")
-    for name, seconds in one_x.items():
+    print(f"{'':40}{'1x ms':>10}{'10x ms':>10}{'10x/1x':>9}{'10x p99':>10}")
+    scale = {}
+    for name in one_x:
+        first, tenfold = medians["1x"][name], medians["10x"][name]
+        scale[name] = tenfold / first
+        tenfold_p99 = percentile(ten_x[name], 0.99) * 1000
         print(
-            f"{name:36}{seconds * 1000:10.1f}{ten_x[name] * 1000:10.1f}{ten_x[name] / seconds:9.1f}"
+            f"{name:40}{first * 1000:10.1f}{tenfold * 1000:10.1f}{scale[name]:9.1f}"
+            f"{tenfold_p99:10.1f}"
         )
+    print()
+    met = {True: "met", False: "not met"}
+    targets: dict[str, list] = {}
+    ratios: dict[str, float] = {}
+    for name in (*TWINS, "build_report(), the year", "build_report() + XLSX, the year"):
+        if name not in scale:
+            continue
+        key = f"scale 10x/1x: {name}"
+        ratios[key] = round(scale[name], 2)
+        targets[key] = [f"<= {SCALE_TARGET}", scale[name] <= SCALE_TARGET]
+    for name, twin in TWINS.items():
+        for size in ("1x", "10x"):
+            ratio = medians[size][name] / medians[size][twin]
+            key = f"to baseline at {size}: {name}"
+            ratios[key] = round(ratio, 2)
+            targets[key] = [f"<= {BASELINE_TARGET}", ratio <= BASELINE_TARGET]
+    for key, (target, ok) in targets.items():
+        print(f"{key}: {ratios[key]:.2f} (target {target}: {met[ok]})")
+    ok = one_x_lines != ten_x_lines and len(one_x_lines) == len(ten_x_lines)
+    correctness = (
+        "January to August 2022 report lines, 1x: "
+        + " | ".join(one_x_lines)
+        + "; 10x: "
+        + " | ".join(ten_x_lines)
+    )
+    print(f"correctness: {'OK' if ok else 'FAILED'}: {correctness}")
     if stats_xlsx_builder() is None:
         print("\n(training.stats.exports.build_stats_xlsx not found: XLSX export not timed)")
+    if arguments.json:
+        twins = set(TWINS.values())
+        arguments.json.write_text(
+            json.dumps(
+                {
+                    "scenario": "statistics, 1x and 10x the demo's 2022 programme",
+                    "database": "sqlite",
+                    "rows": [
+                        row(name, size, lines[name])
+                        for size, lines in (("1x", one_x), ("10x", ten_x))
+                        for name in lines
+                        if name not in twins
+                    ],
+                    "baselines": [
+                        row(name, size, lines[name])
+                        for size, lines in (("1x", one_x), ("10x", ten_x))
+                        for name in lines
+                        if name in twins
+                    ],
+                    "ratios": ratios,
+                    "targets": targets,
+                    "correctness": correctness,
+                    "ok": ok,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
 
 
 if __name__ == "__main__":
