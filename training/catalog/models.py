@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -31,7 +31,12 @@ class Audience(enum.Enum):
     @property
     def label(self) -> str:
         """The name people read, in the request's language."""
-        return {Audience.RESIDENT: _("구민"), Audience.STAFF: _("직원")}[self]
+        return str(_AUDIENCE_LABELS[self])
+
+
+# Each label is translated when it is read, alone: building every label of an enum to read one
+# of them cost a catalogue page thousands of lookups.
+_AUDIENCE_LABELS = {Audience.RESIDENT: _l("구민"), Audience.STAFF: _l("직원")}
 
 
 class Delivery(enum.Enum):
@@ -41,7 +46,10 @@ class Delivery(enum.Enum):
     @property
     def label(self) -> str:
         """The name people read, in the request's language."""
-        return {Delivery.IN_PERSON: _("집합교육"), Delivery.ONLINE: _("비대면(온라인)")}[self]
+        return str(_DELIVERY_LABELS[self])
+
+
+_DELIVERY_LABELS = {Delivery.IN_PERSON: _l("집합교육"), Delivery.ONLINE: _l("비대면(온라인)")}
 
 
 class Level(enum.Enum):
@@ -52,11 +60,14 @@ class Level(enum.Enum):
     @property
     def label(self) -> str:
         """The name people read, in the request's language."""
-        return {
-            Level.BEGINNER: _("입문"),
-            Level.INTERMEDIATE: _("중급"),
-            Level.ADVANCED: _("고급"),
-        }[self]
+        return str(_LEVEL_LABELS[self])
+
+
+_LEVEL_LABELS = {
+    Level.BEGINNER: _l("입문"),
+    Level.INTERMEDIATE: _l("중급"),
+    Level.ADVANCED: _l("고급"),
+}
 
 
 class Category(enum.Enum):
@@ -72,16 +83,19 @@ class Category(enum.Enum):
     @property
     def label(self) -> str:
         """The name people read, in the request's language."""
-        return {
-            Category.COMPUTER: _("컴퓨터"),
-            Category.SMARTPHONE: _("스마트폰"),
-            Category.VIDEO: _("영상 편집"),
-            Category.IT_TRENDS: _("IT 트렌드"),
-            Category.KIOSK: _("키오스크"),
-            Category.CREATOR: _("유튜브 크리에이터"),
-            Category.FUTURE_TECH: _("4차 산업혁명 기술"),
-            Category.STAFF_IT: _("직원 IT 실무"),
-        }[self]
+        return str(_CATEGORY_LABELS[self])
+
+
+_CATEGORY_LABELS = {
+    Category.COMPUTER: _l("컴퓨터"),
+    Category.SMARTPHONE: _l("스마트폰"),
+    Category.VIDEO: _l("영상 편집"),
+    Category.IT_TRENDS: _l("IT 트렌드"),
+    Category.KIOSK: _l("키오스크"),
+    Category.CREATOR: _l("유튜브 크리에이터"),
+    Category.FUTURE_TECH: _l("4차 산업혁명 기술"),
+    Category.STAFF_IT: _l("직원 IT 실무"),
+}
 
 
 class Selection(enum.Enum):
@@ -91,7 +105,10 @@ class Selection(enum.Enum):
     @property
     def label(self) -> str:
         """The name people read, in the request's language."""
-        return {Selection.FIRST_COME: _("선착순"), Selection.LOTTERY: _("추첨")}[self]
+        return str(_SELECTION_LABELS[self])
+
+
+_SELECTION_LABELS = {Selection.FIRST_COME: _l("선착순"), Selection.LOTTERY: _l("추첨")}
 
 
 class Venue(db.Model):
