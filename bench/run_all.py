@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
+# The analysis of the misses, written by hand and kept across runs.
+WHY = Path(__file__).resolve().parent / "WHY.md"
 RESULTS = BENCH / "RESULTS.md"
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -167,7 +169,7 @@ def section(result: dict, misses: list[str]) -> list[str]:
         if not ok:
             misses.append(
                 f"{result['title']}: {name} {data['ratios'][name]}, target {target}."
-                " Why: to be analysed."
+                " Why: see below."
             )
     lines += ["", f"Correctness: {'OK' if data['ok'] else 'FAILED'}: {data['correctness']}", ""]
     if not data["ok"]:
@@ -206,6 +208,7 @@ def main() -> None:
         "",
         *([f"- {miss}" for miss in misses] or ["Every target evaluated here is met."]),
         "",
+        *([WHY.read_text().rstrip(), ""] if misses and WHY.exists() else []),
     ]
     RESULTS.write_text("\n".join(lines))
     progress(f"wrote {RESULTS}")
