@@ -128,9 +128,13 @@
   function sendScan(token, method) {
     token = (token || "").trim();
     if (!token) return;
-    var now = Date.now();
-    if (recent[token] && now - recent[token] < 4000) return;
-    recent[token] = now;
+    // The camera sees one pass in many frames: it answers once a pass every few seconds. A
+    // scan made on purpose (the scanner, a typed code) is always answered, "already" included.
+    if (method === "camera") {
+      var now = Date.now();
+      if (recent[token] && now - recent[token] < 4000) return;
+      recent[token] = now;
+    }
     var scan = { token: token, method: method, scanned_at: new Date().toISOString() };
     post(data.scanUrl, scan).then(function (reply) {
       showOutcome(reply.body);
@@ -146,6 +150,49 @@
     sendScan(token, "scanner");
     scanInput.focus();
   });
+  // A scanner types into whatever has the focus: the search box, or the name button just
+  // tapped, whose Enter would press it again. It types far faster than a person (a few ms a
+  // key) and ends with Enter, so keys that fast anywhere else are a scan: the field that caught
+  // them gets its text back, the Enter presses nothing, and the scan goes through.
+  var SCANNER_GAP_MS = 35;
+  var SCANNER_MIN_LENGTH = 8;
+  var burst = "";
+  var burstField = null;
+  var burstValue = "";
+  var lastKeyAt = -Infinity;
+  document.addEventListener("keydown", function (event) {
+    if (event.target === scanInput || event.ctrlKey || event.altKey || event.metaKey) return;
+    var at = performance.now();
+    var fast = at - lastKeyAt < SCANNER_GAP_MS;
+    lastKeyAt = at;
+    if (event.key === "Enter") {
+      var token = burst;
+      burst = "";
+      if (!fast || token.length < SCANNER_MIN_LENGTH) return;
+      event.preventDefault();
+      event.stopPropagation();
+      if (burstField) {
+        burstField.value = burstValue;
+        burstField.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+      sendScan(token, "scanner");
+      scanInput.focus();
+      return;
+    }
+    if (event.key.length !== 1) {
+      burst = "";
+      return;
+    }
+    if (!fast) {
+      // Perhaps the first key of a scan: remember the field's text before it lands.
+      burst = "";
+      var field = event.target;
+      burstField = typeof field.value === "string" && field.tagName !== "BUTTON" ? field : null;
+      burstValue = burstField ? burstField.value : "";
+    }
+    burst += event.key;
+  }, true);
+
   // Keep the scanner field ready unless the person is using another control.
   document.addEventListener("click", function (event) {
     var tag = event.target.tagName;

@@ -109,6 +109,6 @@ def test_staff_plan_a_run_from_nothing_and_a_resident_enrolls(office, served_url
     resident = browser.new_context().new_page()
     log_in(resident, served_url, office.resident_phone)
     resident.goto(f"{served_url}/")
-    resident.get_by_role("link", name=f"{TITLE} 1기").click()
+    resident.get_by_role("link", name=f"{TITLE} 1기", exact=True).click()
     save(resident, "신청하기")
     assert "수강이 확정되었습니다." in resident.locator("main").inner_text()
