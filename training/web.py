@@ -6,6 +6,8 @@ from datetime import date, datetime
 from flask import abort, flash, g, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from training.accounts.services import format_phone, mask_name, mask_phone
 from training.clock import to_seoul
@@ -101,4 +103,17 @@ def register_web_helpers(app) -> None:
         return {
             "site_name": _("영등포구 스마트 정보화교육"),
             "locale": str(get_locale() or "ko"),
+            "centre_contacts": centre_contacts,
         }
+
+
+def centre_contacts() -> list:
+    """Each education centre's name, address and phone, for the footer: pages tell people to
+    phone the centre. An error page rendered while the database is away shows none."""
+    from training.catalog.models import Venue
+
+    try:
+        return db.session.scalars(select(Venue).order_by(Venue.id)).all()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return []

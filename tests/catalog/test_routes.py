@@ -261,3 +261,69 @@ def test_stylesheet_is_served_by_the_app(client):
     assert response.mimetype == "text/css"
     assert len(response.data) > 0
     response.close()
+
+
+# What each card and filter offers (issue: trying the catalogue on a phone)
+
+
+def test_each_card_carries_its_own_action_to_the_run_page(client, db, make_open_run):
+    open_run = make_open_run(title="열린 강좌")
+    later = make_open_run(title="나중 강좌", opens=timedelta(days=3), closes=timedelta(days=9))
+    db.session.commit()
+
+    html = page(client, "/")
+
+    action = rf'href="/runs/{open_run.id}">\s*자세히 보고 신청<span class="visually-hidden"> – '
+    assert re.search(action + "열린 강좌 1기", html)
+    assert re.search(rf'href="/runs/{later.id}">\s*자세히 보기<span', html)
+    assert "“신청하기”를 누르세요" not in html
+
+
+def test_seats_left_filter_leaves_out_runs_whose_registration_has_closed(client, db, make_open_run):
+    make_open_run(title="접수 중 강좌")
+    make_open_run(title="접수 끝난 강좌", opens=timedelta(days=-9), closes=timedelta(hours=-1))
+    make_open_run(title="접수 전 강좌", opens=timedelta(days=2), closes=timedelta(days=5))
+    db.session.commit()
+
+    html = page(client, "/?has_seats=y")
+
+    assert "접수 중 강좌" in html
+    assert "접수 끝난 강좌" not in html and "접수 전 강좌" not in html
+
+
+def test_month_filter_offers_only_months_with_runs(client, db, make_open_run):
+    run = make_open_run(days_ahead=70, title="두 달 뒤 강좌")
+    db.session.commit()
+    month = f"{run.starts_on:%Y-%m}"
+
+    html = page(client, "/")
+    offered = re.findall(r'<option value="(\d{4}-\d{2})"', html)
+
+    assert offered == sorted({month, f"{run.ends_on:%Y-%m}"})
+
+
+def test_run_page_lists_sessions_for_a_phone_and_names_the_centre_to_phone(
+    client, db, make_open_run
+):
+    run = make_open_run(title="일정 강좌")
+    run.room.venue.phone = "02-2670-1234"
+    db.session.commit()
+
+    html = page(client, f"/runs/{run.id}")
+
+    listed = re.search(r'<ol class="session-list".*?</ol>', html, re.S).group(0)
+    assert listed.count("<li>") == len(run.sessions)
+    assert "10:00 ~ 12:00" in listed
+    assert run.room.venue.address in html
+    assert 'href="tel:0226701234"' in html
+
+
+def test_every_page_footer_gives_each_centres_address_and_phone(client, db, make_open_run):
+    run = make_open_run()
+    run.room.venue.phone = "02-2670-1234"
+    db.session.commit()
+
+    footer = re.search(r"<footer.*?</footer>", page(client, "/"), re.S).group(0)
+
+    assert run.room.venue.name in footer and run.room.venue.address in footer
+    assert "02-2670-1234" in footer

@@ -32,7 +32,7 @@ class CatalogFilterForm(FlaskForm):
     level = SelectField(_l("수준"), default="")
     audience = SelectField(_l("대상"), default="")
     delivery = SelectField(_l("교육 방식"), default="")
-    has_seats = BooleanField(_l("자리가 남은 강좌만"))
+    has_seats = BooleanField(_l("지금 신청할 수 있고 자리가 남은 강좌만"))
 
     def fill_choices(self, venues, months) -> None:
         """Set the choices that come from data and from the current language."""

@@ -1,7 +1,7 @@
 """Reading the catalogue: runs filtered as people ask, and the venues."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -82,6 +82,25 @@ def runs_matching(filters: RunFilters, now: datetime) -> Select:
             CourseRun.registration_opens_at <= now, CourseRun.registration_closes_at > now
         )
     return statement
+
+
+def months_with_runs(now: datetime, limit: int = 12) -> list[date]:
+    """The first days of the months, from this one on, in which a run the catalogue lists
+    takes place: the month filter offers no month that would find nothing."""
+    this_month = to_seoul(now).date().replace(day=1)
+    spans = db.session.execute(
+        runs_matching(RunFilters(upcoming_only=True), now)
+        .with_only_columns(CourseRun.starts_on, CourseRun.ends_on)
+        .order_by(None)
+        .distinct()
+    ).all()
+    months = set()
+    for starts_on, ends_on in spans:
+        month = max(starts_on.replace(day=1), this_month)
+        while month <= ends_on and len(months) <= limit * 4:
+            months.add(month)
+            month = (month + timedelta(days=32)).replace(day=1)
+    return sorted(months)[:limit]
 
 
 def list_venues() -> list[Venue]:

@@ -57,9 +57,15 @@ def list_runs(
 ) -> list[RunListing]:
     """Runs matching the filters, with counts, the first `limit` of them if given; two queries
     whatever the number of runs."""
-    statement = _counted(runs_matching(filters, now or utcnow()))
+    now = now or utcnow()
+    statement = _counted(runs_matching(filters, now))
     if filters.has_seats:
-        statement = statement.where(CourseRun.capacity > _count_of(EnrollmentStatus.CONFIRMED))
+        # A seat one cannot apply for is no use to the reader: only runs taking sign-ups now.
+        statement = statement.where(
+            CourseRun.capacity > _count_of(EnrollmentStatus.CONFIRMED),
+            CourseRun.registration_opens_at <= now,
+            CourseRun.registration_closes_at > now,
+        )
     if limit is not None:
         # Every join is to one row, so a limit on rows is a limit on runs.
         statement = statement.limit(limit)

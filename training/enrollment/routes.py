@@ -1,15 +1,13 @@
 """The catalogue with its seats, enrolling, cancelling, and "my page"."""
 
-from datetime import date
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from training.catalog.forms import CatalogFilterForm
 from training.catalog.models import Audience, Category, Delivery, Level
-from training.catalog.services import RunFilters, list_venues
-from training.clock import parse_month, to_seoul, utcnow
+from training.catalog.services import RunFilters, list_venues, months_with_runs
+from training.clock import parse_month, utcnow
 from training.enrollment import bp
 from training.enrollment.feedback import cancel_and_report, enrolled_message
 from training.enrollment.listings import get_run_listing, list_runs
@@ -28,20 +26,12 @@ from training.forms import ConfirmForm
 from training.notifications import mark_notifications_read, unread_notifications
 
 
-def _upcoming_months(today: date, count: int = 6) -> list[str]:
-    months = []
-    year, month = today.year, today.month
-    for _step in range(count):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
 @bp.route("/")
 def catalogue():
     now = utcnow()
     form = CatalogFilterForm(request.args)
-    form.fill_choices(list_venues(), _upcoming_months(to_seoul(now).date()))
+    months = [f"{month:%Y-%m}" for month in months_with_runs(now)]
+    form.fill_choices(list_venues(), months)
     filters = RunFilters(upcoming_only=True)
     if form.validate():
         data = form.data
