@@ -157,7 +157,7 @@ def test_export_needs_a_reason(db, client_for, admin, trail):
 def export(client, **form) -> list[list[str]]:
     response = client.post("/admin/audit/export", data=form)
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     content = response.get_data()
     assert content.startswith("\ufeff".encode())
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))

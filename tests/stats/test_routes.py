@@ -3,17 +3,19 @@
 import io
 import re
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from conftest import NOW
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from stats import COURSES_LINE, RESIDENT_LINE, STAFF_LINE, build_programme
 from training.accounts.models import Role
 from training.accounts.services import issue_token
 from training.audit.models import AuditEntry
+from training.catalog.models import CourseRun
+from training.clock import SEOUL
 from training.demo.seed import seed_demo
 
 MARCH_APRIL = {"from": "2022-03", "to": "2022-04"}
@@ -70,11 +72,44 @@ def test_page_shows_plan_breakdowns_and_charts(desk, programme):
         assert f'src="/desk/stats/chart/{name}.svg?from=2022-03&amp;to=2022-04' in page
 
 
-def test_page_defaults_to_this_year(desk):
+def test_page_without_any_run_held_opens_on_this_year(desk):
     response = desk.get("/desk/stats")
 
     assert response.status_code == 200
     assert 'value="' + datetime.now().strftime("%Y") + '-01"' in response.get_data(as_text=True)
+
+
+def test_page_opens_on_the_latest_period_with_figures(desk, db, programme):
+    latest = db.session.scalar(select(func.max(CourseRun.ends_on)))
+
+    page = desk.get("/desk/stats").get_data(as_text=True)
+
+    assert re.search(rf'name="from"[^>]*value="{latest:%Y}-01"', page)
+    assert re.search(rf'name="to"[^>]*value="{latest:%Y-%m}"', page)
+    lines = re.search(r'<textarea id="report-lines"[^>]*>(.*?)</textarea>', page, re.S)
+    assert "0회 / 0명" not in lines.group(1)
+
+
+def test_quick_periods_are_this_month_last_month_this_year_and_the_report_months(
+    desk, db, programme
+):
+    today = datetime.now(SEOUL).date()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    latest = db.session.scalar(select(func.max(CourseRun.ends_on)))
+
+    page = desk.get("/desk/stats").get_data(as_text=True)
+    quick = re.search(r'<p class="stats-quick">(.*?)</p>', page, re.S).group(1)
+    links = [
+        (label.strip(), first, last)
+        for first, last, label in re.findall(r"from=([\d-]+)&amp;to=([\d-]+)[^>]*>([^<]*)<", quick)
+    ]
+
+    assert links == [
+        ("이번 달", f"{today:%Y-%m}", f"{today:%Y-%m}"),
+        ("지난달", f"{last_month:%Y-%m}", f"{last_month:%Y-%m}"),
+        ("올해", f"{today:%Y}-01", f"{today:%Y-%m}"),
+        (f"{latest:%Y}년 1~8월(업무보고)", f"{latest:%Y}-01", f"{latest:%Y}-08"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -149,7 +184,7 @@ def test_csv_export_has_a_bom_and_is_logged(desk, programme):
     response = desk.get("/desk/stats/export.csv", query_string={**MARCH_APRIL, "audience": "staff"})
 
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.data.startswith(b"\xef\xbb\xbf")
     assert STAFF_LINE in response.data.decode("utf-8-sig")
     assert _only_export_entry().detail["audience"] == "staff"

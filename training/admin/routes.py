@@ -79,7 +79,7 @@ def audit_export():
     db.session.commit()
     response = send_file(
         io.BytesIO(build_audit_csv(_headers(), rows)),
-        mimetype="text/csv; charset=utf-8",
+        mimetype="text/csv",
         as_attachment=True,
         download_name=f"audit-{to_seoul(utcnow()):%Y%m%d-%H%M}.csv",
     )

@@ -1,6 +1,6 @@
 """The statistics query: from month, to month and audience, read from the query string."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -68,23 +68,25 @@ class StatsForm(FlaskForm):
         return {"from": self.start.data, "to": self.end.data, "audience": self.audience.data}
 
 
-def default_range(today: date) -> tuple[str, str]:
-    """January of this year to this month."""
-    return f"{today:%Y}-01", f"{today:%Y-%m}"
+def default_range(today: date, latest: date | None) -> tuple[str, str]:
+    """January to the latest month in which a run ended (this year when none has): the page
+    opens on figures, not on a year that has none yet."""
+    last = latest or today
+    return f"{last:%Y}-01", f"{last:%Y-%m}"
 
 
-def quick_ranges(today: date) -> list[tuple[str, str, str]]:
-    """(label, from, to) for the periods asked for most: this month, last quarter, year to date
-    and the work report's January to August 2022."""
-    quarter_first_month = (today.month - 1) // 3 * 3 + 1
-    if quarter_first_month == 1:
-        last_quarter = (today.year - 1, 10)
-    else:
-        last_quarter = (today.year, quarter_first_month - 3)
-    year, month = last_quarter
+def quick_ranges(today: date, latest: date | None) -> list[tuple[str, str, str]]:
+    """(label, from, to) for the periods asked for most: this month, last month, this year,
+    and the work report's January to August of the latest year with figures."""
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    report_year = (latest or today).year
     return [
         (str(_l("이번 달")), f"{today:%Y-%m}", f"{today:%Y-%m}"),
-        (str(_l("지난 분기")), f"{year:04d}-{month:02d}", f"{year:04d}-{month + 2:02d}"),
-        (str(_l("올해 누계")), f"{today:%Y}-01", f"{today:%Y-%m}"),
-        (str(_l("2022년 1~8월(업무보고)")), "2022-01", "2022-08"),
+        (str(_l("지난달")), f"{last_month:%Y-%m}", f"{last_month:%Y-%m}"),
+        (str(_l("올해")), f"{today:%Y}-01", f"{today:%Y-%m}"),
+        (
+            str(_l("%(year)d년 1~8월(업무보고)", year=report_year)),
+            f"{report_year}-01",
+            f"{report_year}-08",
+        ),
     ]

@@ -27,7 +27,7 @@ from training.stats.exports import (
     totals_note,
 )
 from training.stats.forms import StatsForm, default_range, quick_ranges
-from training.stats.services import build_report
+from training.stats.services import build_report, latest_run_end
 from training.web import XLSX_MIMETYPE
 
 bp = Blueprint("stats", __name__, url_prefix="/desk/stats")
@@ -38,7 +38,7 @@ CHART_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 def _query_form() -> StatsForm:
     """The form filled from the query string, defaults where an argument is missing."""
-    first, last = default_range(seoul_today())
+    first, last = default_range(seoul_today(), latest_run_end(seoul_today()))
     values = MultiDict({"from": first, "to": last, "audience": "all"})
     for name in ("from", "to", "audience"):
         if name in request.args:
@@ -46,11 +46,14 @@ def _query_form() -> StatsForm:
     return StatsForm(formdata=values)
 
 
+def _quick_ranges():
+    today = seoul_today()
+    return quick_ranges(today, latest_run_end(today))
+
+
 def _invalid(form: StatsForm):
     """The page with the form's messages, and no figures."""
-    page = render_template(
-        "stats/index.html", form=form, report=None, quick=quick_ranges(seoul_today())
-    )
+    page = render_template("stats/index.html", form=form, report=None, quick=_quick_ranges())
     return page, 400
 
 
@@ -65,7 +68,7 @@ def index():
         "stats/index.html",
         form=form,
         report=report,
-        quick=quick_ranges(seoul_today()),
+        quick=_quick_ranges(),
         query=form.query(),
         audience_key=audience_key(report),
         audience_labels=audience_key_labels(),
@@ -118,7 +121,8 @@ def _export(file_format: str):
     if file_format == "xlsx":
         content, mimetype = build_stats_xlsx(report), XLSX_MIMETYPE
     else:
-        content, mimetype = build_stats_csv(report), "text/csv; charset=utf-8"
+        # Werkzeug adds "; charset=utf-8" to a text type: naming it here wrote it twice.
+        content, mimetype = build_stats_csv(report), "text/csv"
     query = form.query()
     audit.record(current_user, "stats.export", current_user, format=file_format, **query)
     db.session.commit()

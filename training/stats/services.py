@@ -89,6 +89,17 @@ def held_runs(period: Period, audience: Audience | None):
     return statement
 
 
+def latest_run_end(today: date) -> date | None:
+    """The last day of the latest run held (by held_runs' rules) up to today, or None."""
+    return db.session.scalar(
+        select(func.max(CourseRun.ends_on)).where(
+            CourseRun.ends_on <= today,
+            CourseRun.id.in_(select(Session.run_id)),
+            CourseRun.cancelled_at.is_(None),
+        )
+    )
+
+
 def figures(period: Period, audience: Audience | None = None) -> Figures:
     """The headline figures for a period, residents, staff or both."""
     rows = _grouped(period, audience, group=None)
