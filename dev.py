@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -54,7 +55,25 @@ def flask(*args) -> None:
     run(PYTHON, "-m", "flask", "--app", "training", *args)
 
 
+def port_taken(host: str, port: int) -> bool:
+    """Whether another program already listens on the address."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As gunicorn binds: a port left in TIME_WAIT by a server just stopped is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def serve(options) -> None:
+    if port_taken(options.host, options.port):
+        sys.exit(
+            f"Port {options.port} on {options.host} is in use by another program (perhaps a "
+            f"server started earlier). Stop it, or choose another port: "
+            f"python3 dev.py serve --port {options.port + 1}"
+        )
     install(None)
     address = f"{options.host}:{options.port}"
     # Certificates and self check-in QR codes print links only to a configured address.
