@@ -142,8 +142,32 @@ def run_suite(pytest: list, database: str, name: str) -> int:
     return result.returncode
 
 
+BROWSER_JS = ROOT / "tests" / "browser"
+
+
+def install_browser_javascript() -> None:
+    """axe-core for the browser tests' accessibility audit, from the npm registry at the
+    version package-lock.json pins; skipped when it is there already."""
+    lock = BROWSER_JS / "package-lock.json"
+    stamp = BROWSER_JS / "node_modules" / ".installed-lock"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        say(
+            "npm was not found: the accessibility audit of the browser tests will be SKIPPED. "
+            "Install Node.js and npm (Debian's npm package) to run it."
+        )
+        return
+    say("Installing the browser tests' JavaScript (axe-core) with npm ci")
+    run(npm, "ci", "--prefix", str(BROWSER_JS), "--no-audit", "--no-fund", "--loglevel=error")
+    stamp.write_text(digest)
+
+
 def test(options) -> None:
     install("dev")
+    install_browser_javascript()
     if find_chromium() is None:
         say(
             "Chromium was not found: the browser tests (tests/browser) will be SKIPPED. "

@@ -449,3 +449,20 @@ def statements(db):
     """The statements (and commits) of the whole test: clear it just before what is measured."""
     with recorded_statements(commits=True) as recorded:
         yield recorded
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The accessibility audit's count for every page the browser journeys visited (recorded
+    by tests/browser's ``audit`` fixture; gathered from every xdist worker)."""
+    lines = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "teardown"
+        for name, value in getattr(report, "user_properties", [])
+        if name == "axe"
+    ]
+    if lines:
+        terminalreporter.section("accessibility audit (axe-core), page by page")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -141,7 +141,13 @@ def live_server(door, served_url):
 
 
 @pytest.fixture
-def served_url(app, database_url, tmp_path):
+def served_config() -> dict:
+    """Settings the served app takes besides the tests' own; a test module may override it."""
+    return {}
+
+
+@pytest.fixture
+def served_url(app, database_url, tmp_path, served_config):
     """The app served over real HTTP on 127.0.0.1 (a free port), in a daemon thread; yields the
     base URL and stops the server after the test.
 
@@ -157,6 +163,7 @@ def served_url(app, database_url, tmp_path):
             "SECRET_KEY": SECRET_KEY,
             "RATELIMIT": False,
             "TESTING": True,
+            **served_config,
         }
     )
     served.instance_path = str(tmp_path)
@@ -227,3 +234,52 @@ def log_in(live_server, door):
         assert "/login" not in page.url, "the instructor could not log in"
 
     return log_in_as_instructor
+
+
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+AXE_MISSING = (
+    "axe-core is not installed: run `python3 dev.py test` (npm ci in tests/browser) for the"
+    " accessibility audit"
+)
+# What the audit holds against a page; minor and moderate findings are counted and printed.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+@pytest.fixture
+def audit(record_property):
+    """Run axe-core on a page: returns its serious and critical violations (id, impact, help,
+    the first offending elements) and records the page's counts, which the suite prints at the
+    end (tests/conftest.py). Skips the test when axe-core was not installed."""
+    if not AXE.exists():
+        pytest.skip(AXE_MISSING)
+    audited: list[str] = []
+
+    source = AXE.read_text()
+
+    def run_axe(page, name: str) -> list[dict]:
+        # Evaluated, not added as a script tag, which the pages' CSP would refuse.
+        page.evaluate(source)
+        violations = page.evaluate(
+            """async () => {
+                const result = await axe.run(document, { resultTypes: ["violations"] });
+                return result.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
+                }));
+            }"""
+        )
+        blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+        audited.append(
+            f"{name}: {len(violations)} violation(s), {len(blocking)} serious or critical"
+            + "".join(f"\n      {v['impact']} {v['id']}: {v['nodes']}" for v in violations)
+        )
+        return blocking
+
+    yield run_axe
+    for line in audited:
+        record_property("axe", line)
+
+
+def fits_the_width(page) -> bool:
+    """Whether the page needs no horizontal scrolling at its viewport's width."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
