@@ -14,6 +14,9 @@ class DeskEnrollForm(FlaskForm):
         _l("등록된 분의 휴대전화 번호"),
         validators=[InputRequired(_l("휴대전화 번호를 적어 주세요."))],
         render_kw={"inputmode": "tel"},
+        # The newcomer form on the same page has a phone field too: one id each, or its label
+        # would name this field.
+        id="registered-phone",
     )
 
 
