@@ -122,15 +122,19 @@ def test_camera_checks_in_without_a_click_on_the_page_after_starting_it(
     page.click("#camera-stop")
 
 
-def test_keyboard_scanner_types_pass_and_enter(live_server, door, db, launch_browser, log_in):
+def test_keyboard_scanner_types_pass_and_enter(
+    live_server, door, db, launch_browser, log_in, audit
+):
     browser = launch_browser()
     page = browser.new_page()
     log_in(page)
     open_screen(page, live_server, door)
+    assert audit(page, "door screen") == []
     assert page.evaluate("document.activeElement && document.activeElement.id") == "scan-input"
 
     page.keyboard.type(door.token + "\n")
     shows_present(page, door.resident_name, timeout=10_000)
+    assert audit(page, "door screen after a scan") == []
     result = page.locator("#result")
     assert page.locator("#scan-input").input_value() == ""
     rows = attendances(db, door)
