@@ -3,6 +3,7 @@
 
     python3 dev.py serve   install, migrate, load the demo data (first time), start the server
     python3 dev.py test    install with the test tools and run the whole suite on both cores
+    python3 dev.py screenshots   photograph the key pages (demo data) into docs/screenshots
 
 Everything is installed into .venv beside this file; nothing else on the machine changes.
 """
@@ -190,6 +191,11 @@ def test(options) -> None:
     say("All tests passed on SQLite and on PostgreSQL")
 
 
+def screenshots(options) -> None:
+    install("dev")
+    run(PYTHON, ROOT / "docs" / "make_screenshots.py")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -201,6 +207,9 @@ def main() -> None:
         "--port", type=int, default=int(os.environ.get("TRAINING_PORT", 8000))
     )
     serve_parser.add_argument("--workers", type=int, default=2)
+    commands.add_parser(
+        "screenshots", help="photograph the key pages with the demo data into docs/screenshots"
+    )
     test_parser = commands.add_parser("test", help="install and run the whole test suite")
     test_parser.add_argument("pytest_args", nargs="*", help="passed on to pytest, options too")
     arguments = sys.argv[1:]
@@ -210,7 +219,7 @@ def main() -> None:
     if testing:
         rest = arguments[1:]
         options.pytest_args = rest[1:] if rest[:1] == ["--"] else rest
-    {"serve": serve, "test": test}[options.command](options)
+    {"serve": serve, "test": test, "screenshots": screenshots}[options.command](options)
 
 
 if __name__ == "__main__":
