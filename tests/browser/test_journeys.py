@@ -121,6 +121,13 @@ def words(locale: str):
     return TRANSLATIONS.gettext
 
 
+# Links, buttons, menus and checkboxes of the page under 44 CSS pixels tall (seniors' fingers).
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+        'main a, main button, main summary, main label.check, .site-footer a')]
+    .filter(e => { const r = e.getBoundingClientRect(); return r.height > 0 && r.height < 44; })
+    .slice(0, 5).map(e => e.tagName + ' ' + e.textContent.trim().slice(0, 24))"""
+
+
 class Audit:
     """axe-core and the width check on every page a journey visits; the findings at the end."""
 
@@ -134,6 +141,9 @@ class Audit:
             self.findings.append(f"{name}: {violation['id']} ({violation['help']})")
         if not fits_the_width(page):
             self.findings.append(f"{name}: scrolls sideways at {page.viewport_size['width']} px")
+        small = page.evaluate(SMALL_TARGETS)
+        if small:
+            self.findings.append(f"{name}: targets under 44 px tall: {small}")
 
     def assert_clean(self) -> None:
         assert not self.findings, "\n".join(self.findings)
@@ -410,6 +420,37 @@ def test_the_header_stays_one_line_on_a_phone_and_its_menu_opens(
     expect(page.get_by_role("link", name="접수 창구")).to_be_visible()
     page.get_by_role("link", name="접수 창구").click()
     assert page.url.endswith("/desk/")
+
+
+def test_staff_tables_on_a_phone_are_reached_and_scrolled_with_the_keyboard(
+    programme, served_url, launch_browser, audit
+):
+    check = Audit(audit)
+    page = launch_browser().new_context(**PHONE).new_page()
+    log_in(page, served_url, programme.staff_phone)
+
+    for path, name in (
+        ("/desk/stats?from=2022-01&to=2022-12&audience=all", "statistics on a phone"),
+        (f"/desk/runs/{programme.lottery_run_id}", "desk roster on a phone"),
+    ):
+        page.goto(served_url + path)
+        check.page(page, name)
+        wraps = page.locator(".table-wrap")
+        assert wraps.count() > 0
+        for index in range(wraps.count()):
+            wrap = wraps.nth(index)
+            assert wrap.get_attribute("tabindex") == "0"
+            assert wrap.get_attribute("aria-labelledby") or wrap.get_attribute("aria-label")
+
+    wide = page.locator(".table-wrap").first
+    wide.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    # Arrow keys scroll the focused table (smoothly, so give it a moment).
+    page.wait_for_function(
+        "e => e.scrollWidth <= e.clientWidth || e.scrollLeft > 0", arg=wide.element_handle()
+    )
+    check.assert_clean()
 
 
 # The elements that reach past the right edge, for the message.
