@@ -141,6 +141,8 @@ class Audit:
             self.findings.append(f"{name}: {violation['id']} ({violation['help']})")
         if not fits_the_width(page):
             self.findings.append(f"{name}: scrolls sideways at {page.viewport_size['width']} px")
+        if page.locator('[aria-describedby="None"], [aria-describedby=""]').count():
+            self.findings.append(f"{name}: a field described by nothing (aria-describedby)")
         small = page.evaluate(SMALL_TARGETS)
         if small:
             self.findings.append(f"{name}: targets under 44 px tall: {small}")
@@ -451,6 +453,35 @@ def test_staff_tables_on_a_phone_are_reached_and_scrolled_with_the_keyboard(
         "e => e.scrollWidth <= e.clientWidth || e.scrollLeft > 0", arg=wide.element_handle()
     )
     check.assert_clean()
+
+
+def test_the_keyboard_focus_ring_stands_out_on_white(served_url, launch_browser):
+    page = launch_browser().new_page()
+    page.goto(f"{served_url}/login")
+    page.locator("#phone").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
+
+    ring = page.evaluate(
+        """() => { const s = getComputedStyle(document.activeElement);
+                   return [s.outlineStyle, s.outlineColor, parseFloat(s.outlineWidth)]; }"""
+    )
+
+    style, colour, width = ring
+    assert style == "solid" and width >= 2
+    red, green, blue = (int(part) for part in re.findall(r"\d+", colour)[:3])
+    assert contrast_with_white(red, green, blue) >= 3, ring
+
+
+def contrast_with_white(red: int, green: int, blue: int) -> float:
+    """WCAG's contrast ratio of a colour against white."""
+
+    def linear(channel: int) -> float:
+        value = channel / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+    return 1.05 / (luminance + 0.05)
 
 
 # The elements that reach past the right edge, for the message.
