@@ -152,9 +152,11 @@
   });
   // A scanner types into whatever has the focus: the search box, or the name button just
   // tapped, whose Enter would press it again. It types far faster than a person (a few ms a
-  // key) and ends with Enter, so keys that fast anywhere else are a scan: the field that caught
-  // them gets its text back, the Enter presses nothing, and the scan goes through.
-  var SCANNER_GAP_MS = 35;
+  // key, some Bluetooth ones tens of ms) and ends with Enter, so eight or more keys that fast
+  // anywhere else, then Enter, are a scan: the field that caught them gets its text back, the
+  // Enter presses nothing, and the scan goes through. A person typing a name or the last four
+  // digits of a phone number is neither that fast nor that long.
+  var SCANNER_GAP_MS = 80;
   var SCANNER_MIN_LENGTH = 8;
   var burst = "";
   var burstField = null;
@@ -162,6 +164,8 @@
   var lastKeyAt = -Infinity;
   document.addEventListener("keydown", function (event) {
     if (event.target === scanInput || event.ctrlKey || event.altKey || event.metaKey) return;
+    // A scanner presses Shift for each capital letter, as a keyboard would.
+    if (event.key === "Shift" || event.key === "CapsLock") return;
     var at = performance.now();
     var fast = at - lastKeyAt < SCANNER_GAP_MS;
     lastKeyAt = at;

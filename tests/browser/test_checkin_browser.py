@@ -73,6 +73,20 @@ def shows_present(page, name: str, timeout: float) -> None:
     )
 
 
+def scanner_types(page, token: str, gap_ms: int = 25) -> None:
+    """Type as a keyboard-wedge scanner does: a key every few tens of ms, Shift held for each
+    capital letter, then Enter."""
+    for char in token:
+        if char.isupper():
+            page.keyboard.down("Shift")
+            page.keyboard.press(char)
+            page.keyboard.up("Shift")
+        else:
+            page.keyboard.press(char)
+        page.wait_for_timeout(gap_ms)
+    page.keyboard.press("Enter")
+
+
 def open_screen(page, live_server, door) -> None:
     page.goto(f"{live_server}/checkin/sessions/{door.session_id}")
     expect(page.locator("#result")).to_have_class(re.compile(r"\bscan-idle\b"))
@@ -164,7 +178,7 @@ def test_a_scan_right_after_tapping_a_name_checks_in_the_scanned_pass(
     assert page.evaluate("document.activeElement.classList.contains('js-manual')")
 
     # The focus is still on the tapped button: the scanner's Enter must not press it again.
-    page.keyboard.type(door.next_token + "\n")
+    scanner_types(page, door.next_token)
 
     shows_present(page, door.next_name, timeout=10_000)
     assert len(attendances(db, door, door.next_id)) == 1
@@ -185,7 +199,7 @@ def test_a_scan_while_searching_a_name_checks_in_and_leaves_the_search_as_it_was
     search.press_sequentially(door.resident_name[:2], delay=120)
     expect(page.locator(f'.roster-line:has-text("{door.next_name}")')).to_be_hidden()
 
-    page.keyboard.type(door.next_token + "\n")
+    scanner_types(page, door.next_token)
 
     shows_present(page, door.next_name, timeout=10_000)
     assert search.input_value() == door.resident_name[:2]
