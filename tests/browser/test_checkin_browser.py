@@ -208,6 +208,25 @@ def test_a_scan_while_searching_a_name_checks_in_and_leaves_the_search_as_it_was
     assert attendances(db, door) == []
 
 
+def test_an_instructor_checks_a_name_in_with_the_keyboard_alone(
+    live_server, door, db, launch_browser, log_in
+):
+    page = launch_browser().new_page()
+    log_in(page)
+    open_screen(page, live_server, door)
+    page.locator("#roster-search").focus()
+    page.keyboard.type(door.next_name[:2], delay=150)
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('js-manual')"):
+            break
+
+    page.keyboard.press("Enter")
+
+    shows_present(page, door.next_name, timeout=10_000)
+    assert attendances(db, door, door.next_id)[0].method is CheckInMethod.MANUAL
+
+
 def test_offline_scans_are_sent_when_back(live_server, door, db, launch_browser, log_in):
     browser = launch_browser()
     context = browser.new_context()

@@ -384,6 +384,28 @@ def test_a_resident_enrolls_with_the_keyboard_alone(programme, served_url, launc
     )
 
 
+def test_staff_enroll_a_caller_by_phone_number_with_the_keyboard_alone(
+    programme, served_url, launch_browser
+):
+    page = launch_browser().new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, served_url, programme.staff_phone)
+    page.goto(f"{served_url}/desk/runs/{programme.full_run_id}")
+
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "registered-phone":
+            break
+    else:
+        raise AssertionError("Tab never reached the phone field")
+    page.keyboard.type(programme.keyboard_phone)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    waiting = page.locator("table[aria-labelledby='roster-waitlisted'] tbody tr")
+    expect(waiting).to_have_count(1)
+    expect(waiting).to_contain_text("윤키보드")
+
+
 def test_resident_pages_need_no_sideways_scrolling_at_200_percent_zoom(
     programme, served_url, launch_browser
 ):
