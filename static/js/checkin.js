@@ -151,33 +151,35 @@
     scanInput.focus();
   });
   // A scanner types into whatever has the focus: the search box, or the name button just
-  // tapped, whose Enter would press it again. It types far faster than a person (a few ms a
-  // key, some Bluetooth ones tens of ms) and ends with Enter, so eight or more keys that fast
-  // anywhere else, then Enter, are a scan: the field that caught them gets its text back, the
-  // Enter presses nothing, and the scan goes through. A person typing a name or the last four
-  // digits of a phone number is neither that fast nor that long.
-  var SCANNER_GAP_MS = 80;
-  var SCANNER_MIN_LENGTH = 8;
+  // tapped, whose Enter would press it again. What it types is a pass (YDP1 and 26 letters
+  // and digits) and then Enter, so an Enter anywhere else that ends such a run of keys is a
+  // scan: the field that caught the pass gets its text back, the Enter presses nothing, and
+  // the scan goes through. Keys are gathered while they come less than BURST_GAP_MS apart: a
+  // scanner types a key every few (a Bluetooth one, tens of) ms; a person typing a name or
+  // four digits never types a pass.
+  var PASS_AT_END = /YDP1[A-Z2-7]{26}$/i;
+  var BURST_GAP_MS = 300;
   var burst = "";
-  var burstField = null;
-  var burstValue = "";
   var lastKeyAt = -Infinity;
   document.addEventListener("keydown", function (event) {
     if (event.target === scanInput || event.ctrlKey || event.altKey || event.metaKey) return;
     // A scanner presses Shift for each capital letter, as a keyboard would.
     if (event.key === "Shift" || event.key === "CapsLock") return;
     var at = performance.now();
-    var fast = at - lastKeyAt < SCANNER_GAP_MS;
+    if (at - lastKeyAt > BURST_GAP_MS) burst = "";
     lastKeyAt = at;
     if (event.key === "Enter") {
-      var token = burst;
+      var found = PASS_AT_END.exec(burst);
       burst = "";
-      if (!fast || token.length < SCANNER_MIN_LENGTH) return;
+      if (!found) return;
+      var token = found[0].toUpperCase();
       event.preventDefault();
       event.stopPropagation();
-      if (burstField) {
-        burstField.value = burstValue;
-        burstField.dispatchEvent(new Event("input", { bubbles: true }));
+      var field = event.target;
+      if (typeof field.value === "string" && field.tagName !== "BUTTON" &&
+          field.value.slice(-token.length).toUpperCase() === token) {
+        field.value = field.value.slice(0, -token.length);
+        field.dispatchEvent(new Event("input", { bubbles: true }));
       }
       sendScan(token, "scanner");
       scanInput.focus();
@@ -186,13 +188,6 @@
     if (event.key.length !== 1) {
       burst = "";
       return;
-    }
-    if (!fast) {
-      // Perhaps the first key of a scan: remember the field's text before it lands.
-      burst = "";
-      var field = event.target;
-      burstField = typeof field.value === "string" && field.tagName !== "BUTTON" ? field : null;
-      burstValue = burstField ? burstField.value : "";
     }
     burst += event.key;
   }, true);

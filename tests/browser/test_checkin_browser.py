@@ -178,7 +178,8 @@ def test_a_scan_right_after_tapping_a_name_checks_in_the_scanned_pass(
     assert page.evaluate("document.activeElement.classList.contains('js-manual')")
 
     # The focus is still on the tapped button: the scanner's Enter must not press it again.
-    scanner_types(page, door.next_token)
+    # A slow scanner (or a busy tablet): keys 150 ms apart.
+    scanner_types(page, door.next_token, gap_ms=150)
 
     shows_present(page, door.next_name, timeout=10_000)
     assert len(attendances(db, door, door.next_id)) == 1
