@@ -154,23 +154,17 @@
   // tapped, whose Enter would press it again. What it types is a pass (YDP1 and 26 letters
   // and digits) and then Enter, so an Enter anywhere else that ends such a run of keys is a
   // scan: the field that caught the pass gets its text back, the Enter presses nothing, and
-  // the scan goes through. Keys are gathered while they come less than BURST_GAP_MS apart: a
-  // scanner types a key every few (a Bluetooth one, tens of) ms; a person typing a name or
-  // four digits never types a pass.
+  // the scan goes through. Only the shape counts, not the speed: a slow Bluetooth scanner or
+  // a busy tablet scans too, and nobody types a pass by hand but to check it in.
   var PASS_AT_END = /YDP1[A-Z2-7]{26}$/i;
-  var BURST_GAP_MS = 300;
-  var burst = "";
-  var lastKeyAt = -Infinity;
+  var typed = "";
   document.addEventListener("keydown", function (event) {
     if (event.target === scanInput || event.ctrlKey || event.altKey || event.metaKey) return;
     // A scanner presses Shift for each capital letter, as a keyboard would.
     if (event.key === "Shift" || event.key === "CapsLock") return;
-    var at = performance.now();
-    if (at - lastKeyAt > BURST_GAP_MS) burst = "";
-    lastKeyAt = at;
     if (event.key === "Enter") {
-      var found = PASS_AT_END.exec(burst);
-      burst = "";
+      var found = PASS_AT_END.exec(typed);
+      typed = "";
       if (!found) return;
       var token = found[0].toUpperCase();
       event.preventDefault();
@@ -185,11 +179,8 @@
       scanInput.focus();
       return;
     }
-    if (event.key.length !== 1) {
-      burst = "";
-      return;
-    }
-    burst += event.key;
+    // Any other key that is not a character (Backspace, an arrow, Tab) is a person at work.
+    typed = event.key.length === 1 ? (typed + event.key).slice(-64) : "";
   }, true);
 
   // Keep the scanner field ready unless the person is using another control.

@@ -283,3 +283,13 @@ def audit(record_property):
 def fits_the_width(page) -> bool:
     """Whether the page needs no horizontal scrolling at its viewport's width."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def log_in_by_phone(page, base: str, phone: str) -> None:
+    """Log a page in through the log-in form with the tests' password."""
+    page.goto(f"{base}/login")
+    page.fill("#phone", phone)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name="로그인").click()
+    assert "/login" not in page.url, "could not log in"

@@ -87,6 +87,15 @@ def scanner_types(page, token: str, gap_ms: int = 25) -> None:
     page.keyboard.press("Enter")
 
 
+@pytest.fixture
+def door_screen(live_server, door, launch_browser, log_in):
+    """The instructor's door screen for ``door``'s session, open in a new browser."""
+    page = launch_browser().new_page()
+    log_in(page)
+    open_screen(page, live_server, door)
+    return page
+
+
 def open_screen(page, live_server, door) -> None:
     page.goto(f"{live_server}/checkin/sessions/{door.session_id}")
     expect(page.locator("#result")).to_have_class(re.compile(r"\bscan-idle\b"))
@@ -166,12 +175,9 @@ def test_keyboard_scanner_types_pass_and_enter(
 
 
 def test_a_scan_right_after_tapping_a_name_checks_in_the_scanned_pass(
-    live_server, door, db, launch_browser, log_in
+    live_server, door, db, door_screen
 ):
-    browser = launch_browser()
-    page = browser.new_page()
-    log_in(page)
-    open_screen(page, live_server, door)
+    page = door_screen
     tapped = page.locator(f'.roster-line:has-text("{door.resident_name}") .js-manual')
     tapped.click()
     shows_present(page, door.resident_name, timeout=10_000)
@@ -189,12 +195,9 @@ def test_a_scan_right_after_tapping_a_name_checks_in_the_scanned_pass(
 
 
 def test_a_scan_while_searching_a_name_checks_in_and_leaves_the_search_as_it_was(
-    live_server, door, db, launch_browser, log_in
+    live_server, door, db, door_screen
 ):
-    browser = launch_browser()
-    page = browser.new_page()
-    log_in(page)
-    open_screen(page, live_server, door)
+    page = door_screen
     search = page.locator("#roster-search")
     search.click()
     search.press_sequentially(door.resident_name[:2], delay=120)
@@ -209,12 +212,8 @@ def test_a_scan_while_searching_a_name_checks_in_and_leaves_the_search_as_it_was
     assert attendances(db, door) == []
 
 
-def test_an_instructor_checks_a_name_in_with_the_keyboard_alone(
-    live_server, door, db, launch_browser, log_in
-):
-    page = launch_browser().new_page()
-    log_in(page)
-    open_screen(page, live_server, door)
+def test_an_instructor_checks_a_name_in_with_the_keyboard_alone(live_server, door, db, door_screen):
+    page = door_screen
     page.locator("#roster-search").focus()
     page.keyboard.type(door.next_name[:2], delay=150)
     for _ in range(10):

@@ -27,7 +27,7 @@ from training.catalog.models import Category, Selection
 from training.clock import to_seoul, utcnow
 from training.enrollment.models import EnrollmentStatus
 
-from .conftest import PASSWORD, fits_the_width
+from .conftest import PASSWORD, fits_the_width, log_in_by_phone
 
 try:
     from playwright.sync_api import expect
@@ -167,14 +167,6 @@ def submit(page, name: str) -> None:
         page.locator("main").get_by_role("button", name=name, exact=True).click()
 
 
-def log_in(page, base: str, phone: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("휴대전화 번호").fill(phone)
-    page.get_by_label("비밀번호", exact=True).fill(PASSWORD)
-    submit(page, "로그인")
-    assert "/login" not in page.url, "could not log in"
-
-
 def complete_ended_run(db, programme: Programme, phone: str) -> None:
     """Staff's part, out of the journey: the newcomer took last month's course and completed."""
     from training.enrollment.models import Channel, Enrollment
@@ -274,7 +266,7 @@ def test_a_resident_on_a_phone_signs_up_waits_is_promoted_and_gets_a_certificate
 
     # The resident ahead cancels from their own phone: the seat passes on at once.
     ahead = browser.new_context(**PHONE).new_page()
-    log_in(ahead, served_url, programme.ahead_phone)
+    log_in_by_phone(ahead, served_url, programme.ahead_phone)
     go_to(ahead, "내 신청")
     ahead.get_by_role("link", name=re.compile("신청 취소")).click()
     check.page(ahead, "ko cancel page")
@@ -307,7 +299,7 @@ def test_staff_at_the_desk_enroll_a_walk_in_print_the_pass_draw_and_export(
     browser = launch_browser()
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = desk.new_page()
-    log_in(page, served_url, programme.staff_phone)
+    log_in_by_phone(page, served_url, programme.staff_phone)
 
     go_to(page, "접수 창구")
     check.page(page, "desk runs")
@@ -388,7 +380,7 @@ def test_staff_enroll_a_caller_by_phone_number_with_the_keyboard_alone(
     programme, served_url, launch_browser
 ):
     page = launch_browser().new_context(viewport={"width": 1280, "height": 900}).new_page()
-    log_in(page, served_url, programme.staff_phone)
+    log_in_by_phone(page, served_url, programme.staff_phone)
     page.goto(f"{served_url}/desk/runs/{programme.full_run_id}")
 
     for _ in range(80):
@@ -420,7 +412,7 @@ def test_resident_pages_need_no_sideways_scrolling_at_200_percent_zoom(
 
     for path in ("/login", "/signup", "/setup"):
         visit(path)
-    log_in(page, served_url, programme.ahead_phone)
+    log_in_by_phone(page, served_url, programme.ahead_phone)
     for path in ("/", f"/runs/{programme.full_run_id}", "/me", "/me/pass", "/me/account"):
         visit(path)
 
@@ -431,7 +423,7 @@ def test_the_header_stays_one_line_on_a_phone_and_its_menu_opens(
     programme, served_url, launch_browser
 ):
     page = launch_browser().new_context(**PHONE).new_page()
-    log_in(page, served_url, programme.staff_phone)
+    log_in_by_phone(page, served_url, programme.staff_phone)
 
     brand = page.locator(".brand").bounding_box()
     menu = page.locator(".nav-narrow summary").bounding_box()
@@ -451,7 +443,7 @@ def test_staff_tables_on_a_phone_are_reached_and_scrolled_with_the_keyboard(
 ):
     check = Audit(audit)
     page = launch_browser().new_context(**PHONE).new_page()
-    log_in(page, served_url, programme.staff_phone)
+    log_in_by_phone(page, served_url, programme.staff_phone)
 
     for path, name in (
         ("/desk/stats?from=2022-01&to=2022-12&audience=all", "statistics on a phone"),

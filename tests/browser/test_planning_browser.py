@@ -10,7 +10,7 @@ import pytest
 from training.accounts.models import Role
 from training.clock import to_seoul, utcnow
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, log_in_by_phone
 
 pytestmark = pytest.mark.real_commits
 
@@ -35,15 +35,6 @@ def office(app, db, make_person) -> Office:
     return found
 
 
-def log_in(page, base: str, phone: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#phone", phone)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.locator("main").get_by_role("button", name="로그인").click()
-    assert "/login" not in page.url, "could not log in"
-
-
 def save(page, name: str = "저장") -> None:
     with page.expect_navigation():
         page.locator("main").get_by_role("button", name=name).click()
@@ -58,7 +49,7 @@ def test_staff_plan_a_run_from_nothing_and_a_resident_enrolls(office, served_url
     first_day = (now + timedelta(days=14)).date()
     browser = launch_browser()
     staff = browser.new_page()
-    log_in(staff, served_url, office.staff_phone)
+    log_in_by_phone(staff, served_url, office.staff_phone)
 
     staff.get_by_role("navigation", name="주 메뉴").get_by_role("link", name="운영 관리").click()
     staff.get_by_role("link", name="교육장·강의실").click()
@@ -107,7 +98,7 @@ def test_staff_plan_a_run_from_nothing_and_a_resident_enrolls(office, served_url
     assert staff.locator("main table tbody tr").count() == 4
 
     resident = browser.new_context().new_page()
-    log_in(resident, served_url, office.resident_phone)
+    log_in_by_phone(resident, served_url, office.resident_phone)
     resident.goto(f"{served_url}/")
     resident.get_by_role("link", name=f"{TITLE} 1기", exact=True).click()
     save(resident, "신청하기")
