@@ -6,8 +6,9 @@ from training.extensions import db
 MAX_ROW_ID = 2**31 - 1
 
 
-def get_row(model, row_id: int):
-    """The row with this id, or None (also for an id no row can have)."""
+def get_row(model, row_id: int, *, options=()):
+    """The row with this id, or None (also for an id no row can have); ``options`` are loader
+    options for what to load with it."""
     if not 0 < row_id <= MAX_ROW_ID:
         return None
-    return db.session.get(model, row_id)
+    return db.session.get(model, row_id, options=options)

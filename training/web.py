@@ -6,7 +6,6 @@ from datetime import date, datetime
 from flask import abort, flash, g, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from training.accounts.services import format_phone, mask_name, mask_phone
@@ -110,10 +109,10 @@ def register_web_helpers(app) -> None:
 def centre_contacts() -> list:
     """Each education centre's name, address and phone, for the footer: pages tell people to
     phone the centre. An error page rendered while the database is away shows none."""
-    from training.catalog.models import Venue
+    from training.catalog.services import list_venues
 
     try:
-        return db.session.scalars(select(Venue).order_by(Venue.id)).all()
+        return list_venues()
     except SQLAlchemyError:
         db.session.rollback()
         return []

@@ -25,7 +25,7 @@ from training.errors import RuleError
 from training.extensions import db
 from training.locking import lock_row
 from training.notifications import tell
-from training.rows import MAX_ROW_ID
+from training.rows import get_row
 
 
 class EnrollmentError(RuleError):
@@ -71,17 +71,15 @@ def run_to_enroll(run_id: int) -> CourseRun | None:
     """The run with what enrolling quotes besides the run's own row (its course, sessions and
     place, for the eligibility rules and the message), read before the run is locked so that
     the locked part reads only what the seat rules count."""
-    if not 0 < run_id <= MAX_ROW_ID:
-        return None
-    return db.session.scalars(
-        select(CourseRun)
-        .where(CourseRun.id == run_id)
-        .options(
+    return get_row(
+        CourseRun,
+        run_id,
+        options=(
             joinedload(CourseRun.course),
             joinedload(CourseRun.room).joinedload(Room.venue),
             selectinload(CourseRun.sessions),
-        )
-    ).one_or_none()
+        ),
+    )
 
 
 def enroll_person(
