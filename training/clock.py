@@ -42,8 +42,11 @@ def parse_month(text: str | None) -> date | None:
     return date(int(match.group(1)), int(match.group(2)), 1) if match else None
 
 
+def next_month(day: date) -> date:
+    """The first day of the month after the date's."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
 def month_bounds(month: date) -> tuple[date, date]:
     """First and last day of the month containing the date."""
-    first = month.replace(day=1)
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return first, date.fromordinal(following.toordinal() - 1)
+    return month.replace(day=1), date.fromordinal(next_month(month).toordinal() - 1)

@@ -1,7 +1,7 @@
 """Reading the catalogue: runs filtered as people ask, and the venues."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -17,7 +17,7 @@ from training.catalog.models import (
     Session,
     Venue,
 )
-from training.clock import month_bounds, to_seoul
+from training.clock import month_bounds, next_month, to_seoul
 from training.extensions import db
 
 
@@ -99,7 +99,7 @@ def months_with_runs(now: datetime, limit: int = 12) -> list[date]:
         month = max(starts_on.replace(day=1), this_month)
         while month <= ends_on and len(months) <= limit * 4:
             months.add(month)
-            month = (month + timedelta(days=32)).replace(day=1)
+            month = next_month(month)
     return sorted(months)[:limit]
 
 

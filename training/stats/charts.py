@@ -17,6 +17,7 @@ from flask_babel import gettext as _  # noqa: E402
 from pygal.style import Style  # noqa: E402
 
 from training.catalog.models import Audience  # noqa: E402
+from training.clock import next_month  # noqa: E402
 from training.stats.exports import audience_key_labels, row_label  # noqa: E402
 from training.stats.services import Period, breakdown, plan_against_actual  # noqa: E402
 
@@ -80,10 +81,10 @@ def render_chart(name: str, period: Period, audience: Audience | None) -> bytes:
 
 def _months(first: date, last: date) -> list[str]:
     months = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    month = first.replace(day=1)
+    while month <= last:
+        months.append(f"{month:%Y-%m}")
+        month = next_month(month)
     return months
 
 
