@@ -74,7 +74,7 @@ def configure_engine(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
             connection.info[WRITE_LOCK] = False
         else:
-            _wait_turn(connection.connection.driver_connection, connection.connection.info)
+            _wait_turn(connection.connection.info)
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             connection.info[WRITE_LOCK] = None
 
@@ -113,7 +113,7 @@ WRITER_QUEUE = "sqlite_writer_queue"
 HOLDS_TURN = "sqlite_writer_turn"
 
 
-def _wait_turn(raw, info) -> None:
+def _wait_turn(info) -> None:
     queue = info.get(WRITER_QUEUE)
     if queue is None or info.get(HOLDS_TURN):
         return
@@ -165,7 +165,7 @@ def take_write_lock(connection) -> None:
         return
     raw = connection.connection.driver_connection
     raw.execute("COMMIT")
-    _wait_turn(raw, connection.connection.info)
+    _wait_turn(connection.connection.info)
     raw.execute("BEGIN IMMEDIATE")
     connection.info[WRITE_LOCK] = True
 

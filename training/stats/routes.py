@@ -2,7 +2,7 @@
 
 import io
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, g, render_template, request, send_file
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -38,8 +38,9 @@ CHART_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 def _query_form() -> StatsForm:
     """The form filled from the query string, defaults where an argument is missing."""
-    first, last = default_range(seoul_today(), latest_run_end(seoul_today()))
-    values = MultiDict({"from": first, "to": last, "audience": "all"})
+    values = MultiDict({"audience": "all"})
+    if "from" not in request.args or "to" not in request.args:
+        values["from"], values["to"] = default_range(seoul_today(), _latest_run_end())
     for name in ("from", "to", "audience"):
         if name in request.args:
             values[name] = request.args.get(name, "")
@@ -47,8 +48,14 @@ def _query_form() -> StatsForm:
 
 
 def _quick_ranges():
-    today = seoul_today()
-    return quick_ranges(today, latest_run_end(today))
+    return quick_ranges(seoul_today(), _latest_run_end())
+
+
+def _latest_run_end():
+    # Both the default period and the presets start from it: read once a request.
+    if "latest_run_end" not in g:
+        g.latest_run_end = latest_run_end(seoul_today())
+    return g.latest_run_end
 
 
 def _invalid(form: StatsForm):
