@@ -19,7 +19,6 @@ only that each request answered as expected."""
 
 import argparse
 import io
-import math
 import statistics
 import sys
 import tempfile
@@ -43,6 +42,10 @@ from training.clock import to_seoul
 from training.enrollment.models import Channel, Enrollment, EnrollmentStatus
 from training.extensions import db
 from training.passes.tokens import pass_token_for
+
+# bench/harness.py, wherever the script is run from.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.harness import percentile  # noqa: E402
 
 FRAME_SIZE = (640, 480)
 PASSWORD = "bench-password-1"
@@ -100,13 +103,6 @@ def timed(label: str, iterations: int, call: Callable[[int], None]) -> list[floa
         times.append((time.perf_counter() - start) * 1000)
         tick(i + 1)
     return times
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 def build_data(iterations: int) -> dict:

@@ -17,7 +17,6 @@ asserts nothing about speed."""
 import argparse
 import io
 import json
-import math
 import statistics
 import sys
 import tempfile
@@ -33,6 +32,10 @@ from training import create_app
 from training.catalog.models import CourseRun
 from training.extensions import db
 from training.stats.services import Period, build_report, figures, report_lines
+
+# bench/harness.py, wherever the script is run from.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.harness import percentile  # noqa: E402
 
 COPIES = 9
 SCALE_TARGET = 10
@@ -63,12 +66,6 @@ BARE_TEMPLATE = """<!doctype html><title>stats</title><table>
 
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered), max(1, math.ceil(fraction * len(ordered)))) - 1]
 
 
 def timings(action, repeat: int) -> list[float]:
