@@ -166,10 +166,13 @@ def build_data(iterations: int) -> dict:
         )
     db.session.commit()
     tokens = [pass_token_for(resident) for resident in residents]
+    # API tokens are rows: the requests, in sessions of their own, see only committed ones.
+    bearer = issue_token(instructor)
+    db.session.commit()
     return {
         "session_id": session.id,
         "instructor_phone": instructor.phone,
-        "bearer": issue_token(instructor),
+        "bearer": bearer,
         # Pass 0 is checked in once before the repeat runs; 1..N for the API's first-time
         # path, N+1..2N for the frame endpoint's.
         "repeat_token": tokens[0],
