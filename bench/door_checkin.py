@@ -11,7 +11,6 @@ The baseline is bench/baseline_app.py under the same gunicorn doing one INSERT w
 key per request, 2,000 of them by 16 clients."""
 
 import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -112,15 +111,8 @@ def count_attendance(app) -> tuple[int, int]:
 
 def main() -> None:
     options = harness.arguments(__doc__.splitlines()[0])
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-door-") as temporary,
-        harness.fresh_database(options.database, options.postgres_url, DATABASE_NAME) as url,
-    ):
-        folder = Path(temporary)
-        about = harness.machine(url)
-        environment = harness.app_environment(url, folder)
-        print("migrating and building 2,000 people in 81 runs ...", file=sys.stderr)
-        harness.migrate(environment)
+    print("migrating and building 2,000 people in 81 runs ...", file=sys.stderr)
+    with harness.prepared(options, DATABASE_NAME) as (folder, url, about, environment):
         data = build(environment)
         token = data["token"]
         scans, (race_session, race_pass) = data["scans"][:PEOPLE], data["scans"][PEOPLE]
@@ -133,13 +125,7 @@ def main() -> None:
         # Spread over the runs, as people at many doors would come back.
         repeat_calls = first_calls[:: PEOPLE // REPEATS][:REPEATS]
         print("door: first scans, repeats, race ...", file=sys.stderr)
-        with harness.gunicorn(
-            "training:create_app()",
-            environment,
-            options.workers,
-            "/api/v1/venues",
-            folder / "app.log",
-        ) as base_url:
+        with harness.app_server(environment, options.workers, folder) as base_url:
             first, first_seconds = harness.load(base_url, first_calls, SCANNERS)
             repeats, repeat_seconds = harness.load(base_url, repeat_calls, SCANNERS)
             race, race_seconds = harness.load(
@@ -166,12 +152,9 @@ def main() -> None:
     }
     correctness = (
         f"{rows} attendance rows for {PEOPLE + 1} people (at most {most} per person and session); "
-        f"first scans {_statuses(first)}, repeats {_statuses(repeats)}, "
-        f"racers {_statuses(race)}; {server_errors} 5xx"
+        f"first scans {harness.statuses(first)}, repeats {harness.statuses(repeats)}, "
+        f"racers {harness.statuses(race)}; {server_errors} 5xx"
     )
-    failed = [name for name, ok in checks.items() if not ok]
-    if failed:
-        correctness += "; FAILED: " + ", ".join(failed)
     baseline_row = harness.row("baseline: bare Flask, 1 INSERT", base_first, base_seconds)
     harness.report(
         "door check-in",
@@ -184,18 +167,9 @@ def main() -> None:
         ],
         baseline_row,
         correctness,
-        not failed,
+        checks,
         options.json,
     )
-    if failed:
-        raise SystemExit(1)
-
-
-def _statuses(answers: list[harness.Answer]) -> str:
-    counts: dict[int, int] = {}
-    for answer in answers:
-        counts[answer.status] = counts.get(answer.status, 0) + 1
-    return " ".join(f"{status}x{n}" for status, n in sorted(counts.items()))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -80,6 +81,20 @@ def fresh_database(kind: str, postgres_url: str, name: str):
         admin.dispose()
 
 
+@contextmanager
+def prepared(options: argparse.Namespace, name: str):
+    """A temporary folder and a fresh database named ``name``, made by the app's own
+    migrations: (folder, database URL, the machine described, the app's environment)."""
+    with (
+        tempfile.TemporaryDirectory(prefix=f"{name}-") as temporary,
+        fresh_database(options.database, options.postgres_url, name) as url,
+    ):
+        folder = Path(temporary)
+        environment = app_environment(url, folder)
+        migrate(environment)
+        yield folder, url, machine(url), environment
+
+
 def app_environment(database_url: str, folder: Path) -> dict:
     """The app's environment: the database, a fixed secret key, no rate limits."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("TRAINING_")}
@@ -145,6 +160,13 @@ def gunicorn(app: str, environment: dict, workers: int, probe: str, log: Path):
             process.wait()
 
 
+def app_server(environment: dict, workers: int, folder: Path):
+    """The app under gunicorn (see gunicorn), its log in the folder."""
+    return gunicorn(
+        "training:create_app()", environment, workers, "/api/v1/venues", folder / "app.log"
+    )
+
+
 @dataclass
 class Call:
     """One request to send: its path, JSON body and bearer token."""
@@ -200,6 +222,12 @@ def load(base_url: str, calls: list[Call], clients: int) -> tuple[list[Answer], 
     return answers, time.perf_counter() - began
 
 
+def statuses(answers: list[Answer]) -> str:
+    """How many answers of each status, as "201x19 200x1"."""
+    counts = Counter(answer.status for answer in answers)
+    return " ".join(f"{status}x{n}" for status, n in sorted(counts.items()))
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """The nearest-rank percentile."""
     ordered = sorted(values)
@@ -241,11 +269,16 @@ def report(
     rows: list[Row],
     baseline: Row,
     correctness: str,
-    ok: bool,
+    checks: dict[str, bool],
     json_path: Path | None,
 ) -> None:
     """Print the rows beside the baseline, the ratios of the first row against the issue's
-    targets and the correctness line; write the JSON if asked."""
+    targets and the correctness line, naming the checks that failed; write the JSON if asked.
+    Exit 1 when a check failed (never for speed)."""
+    failed = [name for name, ok in checks.items() if not ok]
+    ok = not failed
+    if failed:
+        correctness += "; FAILED: " + ", ".join(failed)
     ratios = {
         "throughput": round(rows[0].throughput / baseline.throughput, 2),
         "p99": round(rows[0].p99_ms / baseline.p99_ms, 2),
@@ -283,6 +316,8 @@ def report(
                 ensure_ascii=False,
             )
         )
+    if failed:
+        raise SystemExit(1)
 
 
 def run_baseline(
