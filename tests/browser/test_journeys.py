@@ -23,9 +23,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from training.accounts.models import Person, Role
-from training.catalog.models import Category, Selection
+from training.catalog.models import Category, CourseRun, Selection
 from training.clock import to_seoul, utcnow
-from training.enrollment.models import EnrollmentStatus
+from training.enrollment.models import Channel, EnrollmentStatus
 
 from .conftest import PASSWORD, fits_the_width, log_in_by_phone
 
@@ -167,22 +167,17 @@ def submit(page, name: str) -> None:
         page.locator("main").get_by_role("button", name=name, exact=True).click()
 
 
-def complete_ended_run(db, programme: Programme, phone: str) -> None:
+def complete_ended_run(db, make_enrollment, programme: Programme, phone: str) -> None:
     """Staff's part, out of the journey: the newcomer took last month's course and completed."""
-    from training.enrollment.models import Channel, Enrollment
-
     person = db.session.scalar(select(Person).where(Person.phone == phone.replace("-", "")))
     assert person is not None, "the sign-up did not create the account"
-    db.session.add(
-        Enrollment(
-            run_id=programme.ended_run_id,
-            person_id=person.id,
-            status=EnrollmentStatus.CONFIRMED,
-            channel=Channel.DESK,
-            created_at=utcnow() - timedelta(days=50),
-            confirmed_at=utcnow() - timedelta(days=50),
-            completed_at=utcnow() - timedelta(days=30),
-        )
+    make_enrollment(
+        db.session.get(CourseRun, programme.ended_run_id),
+        person,
+        channel=Channel.DESK,
+        created_at=utcnow() - timedelta(days=50),
+        confirmed_at=utcnow() - timedelta(days=50),
+        completed_at=utcnow() - timedelta(days=30),
     )
     db.session.commit()
     db.session.close()
@@ -225,7 +220,7 @@ def pdf_text(content: bytes, tmp_path: Path) -> str:
 
 @pytest.mark.parametrize("locale", ["ko", "en"])
 def test_a_resident_on_a_phone_signs_up_waits_is_promoted_and_gets_a_certificate(
-    programme, served_url, launch_browser, audit, db, tmp_path, locale
+    programme, served_url, launch_browser, audit, db, make_enrollment, tmp_path, locale
 ):
     t = words(locale)
     check = Audit(audit)
@@ -281,7 +276,7 @@ def test_a_resident_on_a_phone_signs_up_waits_is_promoted_and_gets_a_certificate
     check.page(page, f"{locale} pass")
     expect(page.locator(".pass-qr svg")).to_be_visible()
 
-    complete_ended_run(db, programme, NEWCOMER_PHONE)
+    complete_ended_run(db, make_enrollment, programme, NEWCOMER_PHONE)
     go_to(page, t("내 신청"))
     content = opened_pdf(
         page, page.get_by_role("button", name=re.compile(re.escape(t("수료증 내려받기 (PDF)"))))
