@@ -43,13 +43,22 @@ def install(extra: str | None) -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     target = f".[{extra}]" if extra else "."
     stamp = VENV / f".installed-{extra or 'base'}"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest:
+    digest = changed_since(stamp, ROOT / "pyproject.toml")
+    if digest is None:
         return
     say(f"Installing {target} and its dependencies into .venv")
     run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     run(PYTHON, "-m", "pip", "install", "--quiet", "-e", target)
     stamp.write_text(digest)
+
+
+def changed_since(stamp: Path, source: Path) -> str | None:
+    """The source's digest when it differs from the one the stamp recorded at the last
+    install, or None when nothing changed."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return None
+    return digest
 
 
 def flask(*args) -> None:
@@ -149,10 +158,9 @@ BROWSER_JS = ROOT / "tests" / "browser"
 def install_browser_javascript() -> None:
     """axe-core for the browser tests' accessibility audit, from the npm registry at the
     version package-lock.json pins; skipped when it is there already."""
-    lock = BROWSER_JS / "package-lock.json"
     stamp = BROWSER_JS / "node_modules" / ".installed-lock"
-    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest:
+    digest = changed_since(stamp, BROWSER_JS / "package-lock.json")
+    if digest is None:
         return
     npm = shutil.which("npm")
     if npm is None:
@@ -193,7 +201,10 @@ def test(options) -> None:
 
 def screenshots(options) -> None:
     install("dev")
-    run(PYTHON, ROOT / "docs" / "make_screenshots.py")
+    chromium = find_chromium()
+    if chromium is None:
+        sys.exit("Chromium was not found: install Debian's chromium package (or set CHROMIUM).")
+    run(PYTHON, ROOT / "docs" / "make_screenshots.py", env={**os.environ, "CHROMIUM": chromium})
 
 
 def main() -> None:

@@ -44,12 +44,10 @@ def say(message: str) -> None:
 
 
 def chromium() -> str:
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if candidate and Path(candidate).exists():
-            return candidate
-    found = shutil.which("chromium")
-    if found is None:
-        sys.exit("Chromium was not found: install Debian's chromium package or set CHROMIUM.")
+    """The Chromium dev.py found (CHROMIUM)."""
+    found = os.environ.get("CHROMIUM")
+    if not found:
+        sys.exit("Run it with python3 dev.py screenshots, which finds Chromium, or set CHROMIUM.")
     return found
 
 
